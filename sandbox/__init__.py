@@ -1,0 +1,1 @@
+"""The Django project and, later, the exam runtime (exams, attempts, deadlines, journal)."""

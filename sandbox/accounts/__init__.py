@@ -1,0 +1,1 @@
+"""People and roles: candidate, examiner, trainer, admin (Django groups and permissions)."""

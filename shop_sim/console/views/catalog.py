@@ -1,0 +1,3 @@
+"""Back-office views: catalog (being built)."""
+
+urlpatterns: list = []

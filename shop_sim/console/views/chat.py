@@ -1,0 +1,3 @@
+"""Back-office views: chat (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Back-office views: customers (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Back-office views: decoration (being built)."""
+
+urlpatterns: list = []

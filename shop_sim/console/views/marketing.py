@@ -1,0 +1,3 @@
+"""Back-office views: marketing (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Back-office views: orders (being built)."""
+
+urlpatterns: list = []

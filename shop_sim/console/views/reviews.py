@@ -1,0 +1,3 @@
+"""Back-office views: reviews (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""WebSocket routes (being built)."""
+
+websocket_urlpatterns: list = []

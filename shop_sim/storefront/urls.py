@@ -1,0 +1,4 @@
+"""Storefront routes (being built)."""
+
+app_name = "storefront"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""The scenario format: schema, loader, variants, templating; scenarios live in catalog/<slug>/."""

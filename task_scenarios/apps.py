@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class TaskScenariosConfig(AppConfig):
+    name = "task_scenarios"
