@@ -5,6 +5,7 @@ bare laptop can run everything. ``DATABASE_URL`` (PostgreSQL via psycopg 3) and 
 (channels-redis) switch to the production path.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -84,7 +85,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     # A file-based test database so the live ASGI server (a child process) sees the test's rows.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # One file per test process, so parallel runs in one checkout do not share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("TEST_DB_NAME", default=str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3"))
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 
