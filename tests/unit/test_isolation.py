@@ -1,0 +1,90 @@
+"""Isolation sweep: no URL lets one sandbox reach another's rows.
+
+The URL patterns are read from the URL conf, so a new view is swept as soon as it exists. Object
+ids in URLs are named ``<model_name>_id``; each is filled with an id that belongs to candidate B's
+shop while candidate A is logged in (console) or A's storefront key is used (storefront).
+"""
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from fixtures.generators import generate_shop
+from fixtures.generators.fingerprint import shop_fingerprint
+from shop_sim.models import ShopEvent
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield namespace, prefix + str(p.pattern), p
+
+
+def _patterns(namespace: str):
+    return [(route, p) for ns, route, p in _walk(get_resolver().url_patterns) if ns == namespace]
+
+
+def _kwarg_names(route: str) -> list[str]:
+    import re
+
+    return re.findall(r"<(?:\w+:)?(\w+)>", route)
+
+
+def _model_for(kwarg: str):
+    assert kwarg.endswith("_id"), f"URL kwarg {kwarg!r} must be named <model_name>_id"
+    return apps.get_model("shop_sim", kwarg[: -len("_id")])
+
+
+@pytest.fixture
+def two_shops(make_user, make_sandbox):
+    a_user, b_user = make_user("iso_a"), make_user("iso_b")
+    a, b = make_sandbox(owner=a_user, name="A"), make_sandbox(owner=b_user, name="B")
+    for sandbox, seed in ((a, 1), (b, 2)):
+        generate_shop(sandbox=sandbox, seed=seed, products=6, orders=25, customers=8)
+    return a_user, a, b
+
+
+def _fill(namespace: str, route: str, pattern: URLPattern, sandbox, extra: dict | None = None) -> str:
+    assert pattern.name, f"URL {route} has no name"
+    kwargs = {}
+    for name in _kwarg_names(route):
+        if extra and name in extra:
+            kwargs[name] = extra[name]
+            continue
+        model = _model_for(name)
+        obj = model.objects.for_sandbox(sandbox).order_by("pk").first()
+        assert obj is not None, f"B's generated shop has no {model.__name__} to sweep {route} with"
+        kwargs[name] = obj.pk
+    return reverse(f"{namespace}:{pattern.name}", kwargs=kwargs)
+
+
+def test_console_urls_refuse_other_sandboxes_ids(client, two_shops):
+    a_user, a, b = two_shops
+    client.force_login(a_user)
+    routes = [(r, p) for r, p in _patterns("console") if _kwarg_names(r)]
+    assert len(routes) >= 10, "the sweep found too few console URLs with object ids"
+    before_events = ShopEvent.objects.for_sandbox(b).count()
+    before = shop_fingerprint(b)
+    for route, _p in routes:
+        url = _fill("console", route, _p, b)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 404, f"{method.upper()} {url} ({route}) gave {response.status_code}"
+    assert ShopEvent.objects.for_sandbox(b).count() == before_events
+    assert shop_fingerprint(b) == before
+
+
+def test_storefront_urls_refuse_other_sandboxes_ids(client, two_shops):
+    _a_user, a, b = two_shops
+    routes = [(r, p) for r, p in _patterns("storefront") if set(_kwarg_names(r)) - {"storefront_key"}]
+    assert routes, "the sweep found no storefront URLs with object ids"
+    before = shop_fingerprint(b)
+    for route, _p in routes:
+        url = _fill("storefront", route, _p, b, extra={"storefront_key": a.storefront_key})
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 404, f"{method.upper()} {url} ({route}) gave {response.status_code}"
+    assert shop_fingerprint(b) == before
