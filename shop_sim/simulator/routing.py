@@ -1,3 +1,10 @@
-"""WebSocket routes (being built)."""
+"""WebSocket routes: the buyer's chat on a storefront and the merchant's 客服 inbox."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import BuyerChatConsumer, MerchantChatConsumer
+
+websocket_urlpatterns = [
+    path("ws/s/<str:storefront_key>/chat/", BuyerChatConsumer.as_asgi()),
+    path("ws/console/chat/", MerchantChatConsumer.as_asgi()),
+]

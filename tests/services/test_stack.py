@@ -1,0 +1,27 @@
+"""Guard: this suite must really run on PostgreSQL and Redis, never silently on the defaults."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+
+
+def test_database_is_postgresql(db):
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("select version()")
+        assert "PostgreSQL" in cursor.fetchone()[0]
+
+
+def test_channel_layer_is_redis_and_delivers_to_a_group():
+    layer = get_channel_layer()
+    assert type(layer).__module__.startswith("channels_redis")
+
+    async def roundtrip():
+        channel = await layer.new_channel()
+        await layer.group_add("services-suite-check", channel)
+        await layer.group_send("services-suite-check", {"type": "ping", "n": 7})
+        message = await layer.receive(channel)
+        await layer.group_discard("services-suite-check", channel)
+        return message
+
+    assert async_to_sync(roundtrip)() == {"type": "ping", "n": 7}
