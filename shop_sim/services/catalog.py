@@ -771,7 +771,7 @@ def province_normalize(name: str) -> str:
     return name
 
 
-def _unit_check(value, *, label: str, pricing: str) -> Decimal:
+def unit_check(value, *, label: str, pricing: str) -> Decimal:
     try:
         unit = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
@@ -794,9 +794,9 @@ def _fees_check(obj, *, pricing: str, where: str) -> dict:
     if first_fee > 0 and extra_fee > first_fee:
         raise ShopError(_("%(where)s续费不能高于首费") % {"where": where})
     return {
-        "first_unit": _unit_check(obj.first_unit, label=where + _("首件/首重"), pricing=pricing),
+        "first_unit": unit_check(obj.first_unit, label=where + _("首件/首重"), pricing=pricing),
         "first_fee": first_fee,
-        "extra_unit": _unit_check(obj.extra_unit, label=where + _("续件/续重"), pricing=pricing),
+        "extra_unit": unit_check(obj.extra_unit, label=where + _("续件/续重"), pricing=pricing),
         "extra_fee": extra_fee,
     }
 
