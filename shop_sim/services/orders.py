@@ -1,4 +1,9 @@
-"""Order and refund state machines, declared as data; every move writes one ShopEvent."""
+"""Orders and refunds (交易管理): the state machines declared as data, and the seller's and buyer's
+actions built on them. Every move writes one ShopEvent; a refused move raises and writes nothing.
+
+The reference data the console, the storefront and the generators share also lives here: carriers
+with their waybill formats, the 31 provinces, the close and refuse reasons.
+"""
 
 from __future__ import annotations
 
@@ -185,7 +190,7 @@ def order_refunded_total(order: Order) -> Decimal:
     """What the shop has already refunded on ``order`` (successful refunds only)."""
     total = Refund.objects.filter(order_id=order.pk, sandbox_id=order.sandbox_id,
                                   status__in=REFUND_PAID_STATUSES).aggregate(s=Sum("amount"))["s"]
-    return total or Decimal("0")
+    return total or Decimal("0.00")
 
 
 def order_refundable(order: Order) -> Decimal:
@@ -209,8 +214,13 @@ def order_ship(*, sandbox: Sandbox, actor: Actor, order: Order, carrier: str, wa
     error = waybill_error(carrier, waybill_no)
     if error:
         raise ShopError(error)
-    return order_transition(order=order, target=S.SHIPPED, actor=actor, action="order.ship",
-                            changes={"carrier": carrier, "waybill_no": waybill_normalize(waybill_no)})
+    with transaction.atomic():
+        locked = _lock_order(order)
+        if locked.status != S.PAID:
+            raise IllegalTransition(_("只有买家已付款、等待发货的订单可以发货（当前：%(status)s）")
+                                    % {"status": locked.get_status_display()})
+        return order_transition(order=locked, target=S.SHIPPED, actor=actor, action="order.ship",
+                                changes={"carrier": carrier, "waybill_no": waybill_normalize(waybill_no)})
 
 
 def order_waybill_update(*, sandbox: Sandbox, actor: Actor, order: Order, carrier: str,
@@ -310,7 +320,11 @@ def order_close(*, sandbox: Sandbox, actor: Actor, order: Order, reason: str) ->
 def order_pay(*, order: Order, actor: Actor, sandbox: Sandbox | None = None) -> Order:
     """The buyer pays (simulated): awaiting payment -> paid."""
     _check_sandbox(sandbox, order)
-    return order_transition(order=order, target=S.PAID, actor=actor, action="order.pay")
+    with transaction.atomic():
+        locked = _lock_order(order)
+        if locked.status != S.AWAITING_PAYMENT:
+            raise IllegalTransition(_("该订单无需付款（当前：%(status)s）") % {"status": locked.get_status_display()})
+        return order_transition(order=locked, target=S.PAID, actor=actor, action="order.pay")
 
 
 def order_confirm_receipt(*, order: Order, actor: Actor, sandbox: Sandbox | None = None) -> Order:
@@ -319,7 +333,10 @@ def order_confirm_receipt(*, order: Order, actor: Actor, sandbox: Sandbox | None
     _check_sandbox(sandbox, order)
     with transaction.atomic():
         locked = _lock_order(order)
-        if locked.status == S.SHIPPED and order_has_open_refund(locked):
+        if locked.status != S.SHIPPED:
+            raise IllegalTransition(_("只有卖家已发货的订单可以确认收货（当前：%(status)s）")
+                                    % {"status": locked.get_status_display()})
+        if order_has_open_refund(locked):
             raise ShopError(_("该订单有退款正在处理，暂不能确认收货"))
         return order_transition(order=locked, target=S.FINISHED, actor=actor,
                                 action="order.confirm_receipt")
