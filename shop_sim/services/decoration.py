@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Model
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from shop_sim.models import Banner, Category, HomeModule, HomeModuleItem, NavItem, Product, Sandbox, ShopDecoration
 
-from .base import Actor, ShopError, event_record, snapshot
+from .base import Actor, ShopError, event_record
+from .base import snapshot as _base_snapshot
 
 HEX_COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_THEME_COLOR = "#ff5000"
@@ -29,6 +31,11 @@ DECORATION_FIELDS = ["shop_name", "slogan", "announcement", "theme_color"]
 BANNER_FIELDS = ["image", "link", "alt", "position"]
 NAVITEM_FIELDS = ["label", "category", "link", "position"]
 HOMEMODULE_FIELDS = ["kind", "title", "body", "position"]
+
+
+def snapshot(obj: Model, fields: list[str]) -> dict:
+    """``base.snapshot`` with image fields as their stored file name (JSON-ready for the journal)."""
+    return {k: (v.name or "") if isinstance(v, FieldFile) else v for k, v in _base_snapshot(obj, fields).items()}
 
 
 def link_is_safe(link: str) -> bool:

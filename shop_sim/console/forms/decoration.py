@@ -25,8 +25,9 @@ def image_check(upload, *, slot: str, min_width: int = 0, max_width: int, min_he
                 max_height: int) -> str:
     """Check an uploaded image and return its Pillow format name, or raise ValidationError.
 
-    The whole file is decoded (``load``) so a truncated or disguised file is refused here rather
-    than failing later in a browser; nothing has been written to storage at this point.
+    Type and pixel size are read from the header first; only an image of an allowed size is then
+    decoded in full (``load``), so a truncated or disguised file is refused here rather than failing
+    later in a browser. Nothing has been written to storage at this point.
     """
     max_bytes = settings.SHOP_IMAGE_MAX_BYTES
     if upload.size > max_bytes:
@@ -40,26 +41,29 @@ def image_check(upload, *, slot: str, min_width: int = 0, max_width: int, min_he
         with Image.open(upload) as img:
             image_format = img.format or ""
             width, height = img.size
-            img.load()
+            if image_format not in ALLOWED_IMAGE_FORMATS:
+                raise forms.ValidationError(
+                    _("图片格式只能是 JPG、PNG 或 GIF（当前为 %(format)s）"), params={"format": image_format or "?"},
+                    code="bad_format",
+                )
+            if not (min_width <= width <= max_width and min_height <= height <= max_height):
+                if min_width == max_width:
+                    rule = _("宽 %(w)s 像素、高 %(h1)s–%(h2)s 像素") % {"w": max_width, "h1": min_height,
+                                                                  "h2": max_height}
+                else:
+                    rule = _("不超过 %(w)s × %(h)s 像素") % {"w": max_width, "h": max_height}
+                raise forms.ValidationError(
+                    _("%(slot)s尺寸应为%(rule)s，上传的图片为 %(width)s × %(height)s 像素"),
+                    params={"slot": slot, "rule": rule, "width": width, "height": height},
+                    code="bad_size",
+                )
+            img.load()  # decoded only once the size is known to be small: no decompression bombs
+    except forms.ValidationError:
+        raise
     except Exception:
         raise forms.ValidationError(_("文件不是有效的图片，请上传 JPG、PNG 或 GIF 图片"), code="invalid_image")
     finally:
         upload.seek(0)
-    if image_format not in ALLOWED_IMAGE_FORMATS:
-        raise forms.ValidationError(
-            _("图片格式只能是 JPG、PNG 或 GIF（当前为 %(format)s）"), params={"format": image_format or "?"},
-            code="bad_format",
-        )
-    if not (min_width <= width <= max_width and min_height <= height <= max_height):
-        if min_width == max_width:
-            rule = _("宽 %(w)s 像素、高 %(h1)s–%(h2)s 像素") % {"w": max_width, "h1": min_height, "h2": max_height}
-        else:
-            rule = _("不超过 %(w)s × %(h)s 像素") % {"w": max_width, "h": max_height}
-        raise forms.ValidationError(
-            _("%(slot)s尺寸应为%(rule)s，上传的图片为 %(width)s × %(height)s 像素"),
-            params={"slot": slot, "rule": rule, "width": width, "height": height},
-            code="bad_size",
-        )
     return image_format
 
 
