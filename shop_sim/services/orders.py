@@ -11,13 +11,13 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import gettext_noop as N_
 
-from shop_sim.models import Order, OrderLine, Refund, Sandbox
+from shop_sim.models import Order, OrderLine, Product, Refund, Sandbox, Sku
 
 from .base import Actor, IllegalTransition, ShopError, event_record, snapshot, transition_check
 from .text import byte_length
@@ -309,8 +309,26 @@ def order_close(*, sandbox: Sandbox, actor: Actor, order: Order, reason: str) ->
         locked = _lock_order(order)
         if locked.status != S.AWAITING_PAYMENT:
             raise IllegalTransition(_("只有等待买家付款的订单可以关闭"))
-        return order_transition(order=locked, target=S.CLOSED, actor=actor, action="order.close",
-                                changes={"close_reason": reason})
+        closed = order_transition(order=locked, target=S.CLOSED, actor=actor, action="order.close",
+                                  changes={"close_reason": reason})
+        _stock_restore(order=closed, actor=actor)
+        return closed
+
+
+def _stock_restore(*, order: Order, actor: Actor) -> None:
+    """Stock is taken when an order is placed (拍下减库存), so closing it unpaid gives it back.
+    One ``stock.restore`` event lists what went back where."""
+    restored = []
+    for line in order.lines.all():
+        if line.sku_id:
+            Sku.objects.filter(pk=line.sku_id, sandbox_id=order.sandbox_id).update(stock=F("stock") + line.quantity)
+        if line.product_id:
+            Product.objects.filter(pk=line.product_id, sandbox_id=order.sandbox_id).update(
+                stock=F("stock") + line.quantity)
+        restored.append({"product": line.product_id, "sku": line.sku_id, "quantity": line.quantity})
+    if restored:
+        event_record(sandbox=order.sandbox_id, actor=actor, action="stock.restore", obj=order,
+                     after={"lines": restored})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,7 +342,13 @@ def order_pay(*, order: Order, actor: Actor, sandbox: Sandbox | None = None) -> 
         locked = _lock_order(order)
         if locked.status != S.AWAITING_PAYMENT:
             raise IllegalTransition(_("该订单无需付款（当前：%(status)s）") % {"status": locked.get_status_display()})
-        return order_transition(order=locked, target=S.PAID, actor=actor, action="order.pay")
+        paid = order_transition(order=locked, target=S.PAID, actor=actor, action="order.pay")
+        # 已售 counts paid quantities, as a storefront shows them; derived data, so no event.
+        for line in paid.lines.all():
+            if line.product_id:
+                Product.objects.filter(pk=line.product_id, sandbox_id=paid.sandbox_id).update(
+                    sales_count=F("sales_count") + line.quantity)
+        return paid
 
 
 def order_confirm_receipt(*, order: Order, actor: Actor, sandbox: Sandbox | None = None) -> Order:

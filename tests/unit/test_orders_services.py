@@ -250,8 +250,9 @@ def test_close_an_unpaid_order_with_a_reason(sandbox, seller):
     order = make_order(sandbox, status=S.AWAITING_PAYMENT)
     closed = svc.order_close(sandbox=sandbox, actor=seller, order=order, reason="信息填写错误")
     assert closed.status == S.CLOSED and closed.close_reason == "信息填写错误" and closed.closed_at
-    (event,) = events(sandbox)
+    event, restock = events(sandbox)
     assert event.action == "order.close" and event.after["close_reason"] == "信息填写错误"
+    assert restock.action == "stock.restore" and restock.object_id == order.pk
 
 
 @pytest.mark.parametrize("status", [S.PAID, S.SHIPPED, S.FINISHED, S.CLOSED])
@@ -536,3 +537,33 @@ def test_pipelines_are_unchanged():
     """The storefront and the simulator rely on these declared moves."""
     assert svc.ORDER_PIPELINE[S.PAID] == {S.SHIPPED, S.CLOSED}
     assert svc.REFUND_PIPELINE[R.AWAITING_RECEIPT] == {R.SUCCESS, R.REFUSED}
+
+
+def test_closing_an_unpaid_order_gives_its_stock_back(sandbox, candidate):
+    from shop_sim.models import Customer, Order, Product, ShopEvent, Sku
+    from shop_sim.services.base import Actor
+    from shop_sim.services.checkout import Address, LineRequest, order_place
+    from shop_sim.services.orders import order_close, order_pay
+
+    product = Product.objects.create(sandbox=sandbox, title="测试商品", price="10.00", stock=5, status="on_sale")
+    sku = Sku.objects.create(sandbox=sandbox, product=product, spec_values={"颜色": "红"}, spec_label="红", price="10.00", stock=5)
+    buyer = Customer.objects.create(sandbox=sandbox, nickname="买家甲")
+    address = Address(receiver_name="张三", receiver_phone="13800138000", province="浙江省", city="杭州市",
+                      district="西湖区", address_detail="文三路1号")
+    order = order_place(sandbox=sandbox, customer=buyer, lines=[LineRequest(product_id=product.pk, sku_id=sku.pk, quantity=2)],
+                        address=address)
+    sku.refresh_from_db()
+    assert sku.stock == 3
+    order_close(sandbox=sandbox, actor=Actor.merchant(candidate), order=order, reason="买家不想买了")
+    sku.refresh_from_db()
+    product.refresh_from_db()
+    assert sku.stock == 5 and product.stock == 5
+    assert ShopEvent.objects.for_sandbox(sandbox).filter(action="stock.restore", object_id=order.pk).count() == 1
+
+    second = order_place(sandbox=sandbox, customer=buyer, lines=[LineRequest(product_id=product.pk, sku_id=sku.pk, quantity=1)],
+                         address=address)
+    order_pay(order=second, actor=Actor.buyer(buyer), sandbox=sandbox)
+    product.refresh_from_db()
+    sku.refresh_from_db()
+    assert product.sales_count == 1 and sku.stock == 4  # paying sells, it does not take stock twice
+    assert Order.objects.get(pk=second.pk).status == "paid"
