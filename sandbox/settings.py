@@ -142,3 +142,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }
 STATICFILES_DIRS = [BASE_DIR / "sandbox" / "static"]
+# WhiteNoise serves from finders in the embedded default; the root must exist (collectstatic fills it).
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,7 @@ class Order(SandboxScoped):
         PINK = "pink", _("粉旗")
 
     order_no = models.CharField(_("订单编号"), max_length=24)
-    customer = models.ForeignKey("shop_sim.Customer", on_delete=models.PROTECT, related_name="orders",
+    customer = models.ForeignKey("shop_sim.Customer", on_delete=models.CASCADE, related_name="orders",
                                  verbose_name=_("买家"))
     status = models.CharField(_("交易状态"), max_length=20, choices=Status.choices,
                               default=Status.AWAITING_PAYMENT, db_index=True)

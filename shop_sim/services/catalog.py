@@ -566,8 +566,19 @@ def product_update(*, sandbox: Sandbox, actor: Actor, product: Product, data: Pr
         if changed:
             event_record(sandbox=sandbox_id, actor=actor, action="product.update", obj=locked,
                          before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in removed_files])
+        transaction.on_commit(lambda: _files_release(sandbox_id, removed_files))
     return locked
+
+
+def _files_release(sandbox_id: int, names: list[str]) -> None:
+    """Delete removed images from disk, but only files this sandbox alone owns: a provisioned
+    shop shares its template's files, and generated shops reuse one picture for many products."""
+    from .provisioning import shop_file_deletable
+
+    sandbox = Sandbox.objects.get(pk=sandbox_id)
+    for name in names:
+        if shop_file_deletable(sandbox=sandbox, name=name):
+            default_storage.delete(name)
 
 
 def product_set_status(*, sandbox: Sandbox, actor: Actor, product: Product, status: str) -> Product:

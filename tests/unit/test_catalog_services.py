@@ -632,3 +632,23 @@ def test_shipping_fee_quote_by_weight_and_seller_pays(sandbox, actor):
     assert quote(template=free, province="新疆", quantity=10) == Decimal("0")
     with pytest.raises(ValueError):
         quote(template=tpl, province="北京", quantity=0)
+
+
+def test_removing_an_image_in_a_provisioned_copy_keeps_the_templates_file(
+        make_sandbox, actor, media_root, django_capture_on_commit_callbacks, make_user):
+    """A copy shares its template's files: removing the picture in the copy must not delete it."""
+    from shop_sim.services.provisioning import sandbox_provision
+
+    template = make_sandbox(name="模板")
+    template.is_template = True
+    template.save(update_fields=["is_template"])
+    product = svc.product_create(sandbox=template, actor=actor, data=product_data(), main_images=[image_upload()])
+    shared = product.images.get().image.name
+    copy = sandbox_provision(template=template, owner=make_user("copy_owner"), name="副本")
+    copied = Product.objects.for_sandbox(copy).get()
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.product_update(sandbox=copy, actor=actor, product=copied, data=product_data(),
+                           remove_image_ids=[copied.images.get().pk])
+    assert not copied.images.exists()
+    assert (media_root / shared).exists()
+    assert product.images.get().image.name == shared

@@ -10,8 +10,9 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from fixtures.generators import generate_shop
-from fixtures.generators.fingerprint import shop_fingerprint
-from shop_sim.models import ShopEvent
+from fixtures.fingerprint import shop_fingerprint
+from shop_sim.storefront.buyer import buyer_session_key
+from shop_sim.models import CartItem, Customer, Product, ShopEvent
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -44,6 +45,10 @@ def two_shops(make_user, make_sandbox):
     a, b = make_sandbox(owner=a_user, name="A"), make_sandbox(owner=b_user, name="B")
     for sandbox, seed in ((a, 1), (b, 2)):
         generate_shop(sandbox=sandbox, seed=seed, products=6, orders=25, customers=8)
+        # carts are buyer state the generator does not make
+        product = Product.objects.for_sandbox(sandbox).filter(status="on_sale").first()
+        CartItem.objects.create(sandbox=sandbox, customer=Customer.objects.for_sandbox(sandbox).first(),
+                                product=product, sku=product.skus.first(), quantity=1)
     return a_user, a, b
 
 
@@ -61,6 +66,16 @@ def _fill(namespace: str, route: str, pattern: URLPattern, sandbox, extra: dict 
     return reverse(f"{namespace}:{pattern.name}", kwargs=kwargs)
 
 
+def _assert_not_found(client, url: str, route: str) -> None:
+    """GET and POST both: 404, or 405 where the method is not served at all (answered before any
+    lookup, so it says nothing about the object). At least one method must reach the lookup."""
+    codes = {}
+    for method in ("get", "post"):
+        codes[method] = getattr(client, method)(url).status_code
+        assert codes[method] in (404, 405), f"{method.upper()} {url} ({route}) gave {codes[method]}"
+    assert 404 in codes.values(), f"{url} ({route}) never reached its object lookup: {codes}"
+
+
 def test_console_urls_refuse_other_sandboxes_ids(client, two_shops):
     a_user, a, b = two_shops
     client.force_login(a_user)
@@ -70,21 +85,22 @@ def test_console_urls_refuse_other_sandboxes_ids(client, two_shops):
     before = shop_fingerprint(b)
     for route, _p in routes:
         url = _fill("console", route, _p, b)
-        for method in ("get", "post"):
-            response = getattr(client, method)(url)
-            assert response.status_code == 404, f"{method.upper()} {url} ({route}) gave {response.status_code}"
+        _assert_not_found(client, url, route)
     assert ShopEvent.objects.for_sandbox(b).count() == before_events
     assert shop_fingerprint(b) == before
 
 
-def test_storefront_urls_refuse_other_sandboxes_ids(client, two_shops):
+@pytest.mark.parametrize("as_buyer", [False, True], ids=["anonymous", "a-buyer-of-A"])
+def test_storefront_urls_refuse_other_sandboxes_ids(client, two_shops, as_buyer):
     _a_user, a, b = two_shops
+    if as_buyer:
+        session = client.session
+        session[buyer_session_key(a.pk)] = Customer.objects.for_sandbox(a).first().pk
+        session.save()
     routes = [(r, p) for r, p in _patterns("storefront") if set(_kwarg_names(r)) - {"storefront_key"}]
     assert routes, "the sweep found no storefront URLs with object ids"
     before = shop_fingerprint(b)
     for route, _p in routes:
         url = _fill("storefront", route, _p, b, extra={"storefront_key": a.storefront_key})
-        for method in ("get", "post"):
-            response = getattr(client, method)(url)
-            assert response.status_code == 404, f"{method.upper()} {url} ({route}) gave {response.status_code}"
+        _assert_not_found(client, url, route)
     assert shop_fingerprint(b) == before
