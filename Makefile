@@ -1,6 +1,7 @@
 # The two commands: `make run` and `make test`. Both set up what is missing and are idempotent.
 SHELL := /bin/bash
 PORT ?= 8000
+export PORT
 HOST ?= 127.0.0.1
 PYTHON ?= python3
 VENV := .venv
