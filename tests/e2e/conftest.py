@@ -11,7 +11,7 @@ import re
 from functools import partial
 
 import pytest
-from channels.testing.live import make_application, set_database_connection
+from channels.testing.live import make_application
 from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from playwright.sync_api import expect
@@ -30,8 +30,8 @@ def pytest_collection_modifyitems(items):
 
 
 def _server_setup(blocker):
-    """Runs in the forked server process: point at the test database and allow access to it."""
-    set_database_connection()
+    """Runs in the forked server process. The settings it inherits already name the test database
+    (pytest-django switched them before the fork), so it only needs database access allowed."""
     blocker.unblock()
 
 

@@ -1,6 +1,8 @@
 """Guard: this suite must really run on PostgreSQL and Redis, never silently on the defaults."""
 
-from asgiref.sync import async_to_sync
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 from channels.layers import get_channel_layer
 from django.db import connection
 
@@ -24,4 +26,6 @@ def test_channel_layer_is_redis_and_delivers_to_a_group():
         await layer.group_discard("services-suite-check", channel)
         return message
 
-    assert async_to_sync(roundtrip)() == {"type": "ping", "n": 7}
+    # a fresh thread: Playwright's sync API may have left an event loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, roundtrip()).result(timeout=10) == {"type": "ping", "n": 7}
