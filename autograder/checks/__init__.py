@@ -1,0 +1,1 @@
+"""One module per check kind; each registers itself with ``autograder.registry.register``."""
