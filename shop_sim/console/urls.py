@@ -6,7 +6,7 @@ URL kwargs name their model as ``<model_name>_id`` (e.g. ``order_id``) so the is
 
 from django.urls import include, path
 
-from .views import catalog, chat, customers, dashboard, decoration, marketing, orders, reviews
+from .views import catalog, chat, customers, dashboard, decoration, files, marketing, orders, reviews
 
 app_name = "console"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include(reviews.urlpatterns)),
     path("", include(chat.urlpatterns)),
     path("", include(decoration.urlpatterns)),
+    path("", include(files.urlpatterns)),
 ]

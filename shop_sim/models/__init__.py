@@ -6,6 +6,7 @@ from .decoration import ShopDecoration, Banner, NavItem, HomeModule, HomeModuleI
 from .customers import Customer, CustomerTag, CustomerTagging
 from .orders import Order, OrderLine, Refund, Coupon, CartItem
 from .engagement import Review, ChatSession, ChatMessage, AutoReplyRule
+from .files import ShopFile
 
 __all__ = [
     "Sandbox", "SandboxScoped", "ShopEvent",
@@ -13,5 +14,5 @@ __all__ = [
     "ShopDecoration", "Banner", "NavItem", "HomeModule", "HomeModuleItem",
     "Customer", "CustomerTag", "CustomerTagging",
     "Order", "OrderLine", "Refund", "Coupon", "CartItem",
-    "Review", "ChatSession", "ChatMessage", "AutoReplyRule",
+    "Review", "ChatSession", "ChatMessage", "AutoReplyRule", "ShopFile",
 ]

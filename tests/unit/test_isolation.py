@@ -11,6 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from fixtures.generators import generate_shop
 from fixtures.fingerprint import shop_fingerprint
+from shop_sim.services.base import Actor
+from shop_sim.services.files import shopfile_provide
 from shop_sim.storefront.buyer import buyer_session_key
 from shop_sim.models import CartItem, Customer, Product, ShopEvent
 
@@ -49,6 +51,7 @@ def two_shops(make_user, make_sandbox):
         product = Product.objects.for_sandbox(sandbox).filter(status="on_sale").first()
         CartItem.objects.create(sandbox=sandbox, customer=Customer.objects.for_sandbox(sandbox).first(),
                                 product=product, sku=product.skus.first(), quantity=1)
+        shopfile_provide(sandbox=sandbox, actor=Actor.system("test"), name="订单导出.csv", data=b"a,b\n1,2\n")
     return a_user, a, b
 
 

@@ -1,0 +1,115 @@
+"""文件中心: uploads judged by content, size-limited, scoped to the sandbox, nothing half-written."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+from PIL import Image
+
+from shop_sim.models import ShopEvent, ShopFile
+from shop_sim.services.base import Actor, ShopError
+from shop_sim.services.files import file_name_clean, file_type_sniff, shopfile_delete, shopfile_provide, shopfile_upload
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def xlsx_bytes() -> bytes:
+    wb = Workbook()
+    wb.active.append(["订单号", "手机号"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def png_bytes() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("data, name, expected", [
+    ("订单号,手机号\n1,13800138000\n".encode("utf-8"), "a.csv", "csv"),
+    ("\ufeff订单号,手机号\n".encode("utf-8"), "a.csv", "csv"),
+    ("订单号,手机号\n".encode("gbk"), "a.csv", "csv"),
+    ("备注".encode("utf-8"), "notes.txt", "txt"),
+])
+def test_sniff_accepts_text_in_utf8_bom_and_gbk(data, name, expected):
+    assert file_type_sniff(data, name) == expected
+
+
+def test_sniff_finds_xlsx_by_content_and_refuses_images_and_plain_zips():
+    assert file_type_sniff(xlsx_bytes(), "whatever.csv") == "xlsx"
+    assert file_type_sniff(png_bytes(), "cleaned.csv") is None
+    buf = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.txt", "x")
+    assert file_type_sniff(buf.getvalue(), "a.xlsx") is None
+
+
+def test_file_names_lose_paths_and_control_characters():
+    assert file_name_clean("../../etc/passwd") == "passwd"
+    assert file_name_clean("C:\\Users\\考生\\清洗后.csv") == "清洗后.csv"
+    with pytest.raises(ShopError):
+        file_name_clean("\x00\x01")
+
+
+def test_upload_and_delete_write_events(sandbox, candidate):
+    actor = Actor.merchant(candidate)
+    f = shopfile_upload(sandbox=sandbox, actor=actor, name="清洗后.csv", data="a,b\n1,2\n".encode("gbk"))
+    assert f.kind == "upload" and f.file_type == "csv" and f.file.name.startswith(f"shops/{sandbox.storefront_key}/")
+    assert not f.file.name.endswith("清洗后.csv")  # stored under a random name
+    shopfile_delete(sandbox=sandbox, actor=actor, shop_file=f)
+    assert list(ShopEvent.objects.for_sandbox(sandbox).values_list("action", flat=True)) == ["file.upload", "file.delete"]
+
+
+@pytest.mark.parametrize("data, message", [(b"", "空"), (png_bytes(), "CSV、XLSX 或 TXT")])
+def test_bad_uploads_write_nothing(sandbox, candidate, media_root, data, message):
+    with pytest.raises(ShopError, match=message):
+        shopfile_upload(sandbox=sandbox, actor=Actor.merchant(candidate), name="x.csv", data=data)
+    assert not ShopFile.objects.exists() and not ShopEvent.objects.exists()
+    assert not any(p.is_file() for p in media_root.rglob("*"))
+
+
+def test_handed_out_files_cannot_be_deleted(sandbox, candidate):
+    f = shopfile_provide(sandbox=sandbox, actor=Actor.system("scenario"), name="订单导出.csv", data=b"a\n")
+    with pytest.raises(ShopError):
+        shopfile_delete(sandbox=sandbox, actor=Actor.merchant(candidate), shop_file=f)
+    assert ShopFile.objects.filter(pk=f.pk).exists()
+
+
+def test_console_upload_download_and_errors(console_client, sandbox, settings):
+    provided = shopfile_provide(sandbox=sandbox, actor=Actor.system("scenario"), name="订单导出.csv",
+                                data="订单号\n1\n".encode("gbk"))
+    page = console_client.get("/console/files/")
+    assert page.status_code == 200 and "订单导出.csv" in page.content.decode()
+    download = console_client.get(f"/console/files/{provided.pk}/download/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == "订单号\n1\n".encode("gbk")
+    assert "attachment" in download["Content-Disposition"]
+
+    bad = console_client.post("/console/files/", {"file": SimpleUploadedFile("clean.csv", png_bytes())})
+    assert bad.status_code == 400 and "CSV、XLSX 或 TXT" in bad.content.decode()
+    settings.SHOP_FILE_MAX_BYTES = 10
+    big = console_client.post("/console/files/", {"file": SimpleUploadedFile("big.csv", b"a,b\n" * 10)})
+    assert big.status_code == 400 and "文件过大" in big.content.decode()
+    settings.SHOP_FILE_MAX_BYTES = 5 * 1024 * 1024
+    ok = console_client.post("/console/files/", {"file": SimpleUploadedFile("<script>x</script>.csv", b"a,b\n")})
+    assert ok.status_code == 302
+    listing = console_client.get("/console/files/").content.decode()
+    assert "<script>x</script>" not in listing
+    assert ShopFile.objects.for_sandbox(sandbox).get(kind="upload").name == "script.csv"  # "/" ends a path
+    assert ShopFile.objects.for_sandbox(sandbox).filter(kind="upload").count() == 1
+
+
+def test_another_sandboxes_file_is_404(console_client, make_sandbox):
+    other = make_sandbox(name="别人的店")
+    f = shopfile_provide(sandbox=other, actor=Actor.system("scenario"), name="机密.csv", data=b"a\n")
+    assert console_client.get(f"/console/files/{f.pk}/download/").status_code == 404
+    assert console_client.post(f"/console/files/{f.pk}/delete/").status_code == 404
+    assert ShopFile.objects.filter(pk=f.pk).exists()
