@@ -1,0 +1,400 @@
+"""``file``: a spreadsheet the candidate uploaded (CSV or XLSX), checked against the clean data.
+
+What people hand in varies: Excel on a Chinese Windows saves CSV as GBK, others as UTF-8 with or
+without a BOM, some save XLSX with a .csv name. So the format is sniffed from the content (an XLSX
+is a zip), CSV text is decoded as UTF-8 (BOM or not) and then GB18030 (a superset of GBK), and a file
+that is none of these — an image renamed .csv, an empty file, an old .xls — gets a clear message and
+zero for the criterion, never an exception.
+
+The sub-checks (columns, row count, duplicate keys, empty cells, values) each earn their share.
+``normalise`` names the format the task asks for per column: ``phone`` = 11 digits only, ``date`` =
+YYYY-MM-DD, ``money`` = two decimals; such a column must be in that form *and* equal the clean value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from autograder.matching import (
+    is_empty, normalize_date, normalize_money, normalize_number, normalize_phone, normalize_text,
+)
+from autograder.registry import CheckKind, CheckParams, CheckResult, register
+
+MAX_BYTES = 20 * 1024 * 1024
+MESSAGE_CELLS = 5
+Format = Literal["text", "exact", "number", "money", "phone", "date"]
+MAGIC = (
+    (b"\x89PNG", N_("PNG 图片")), (b"\xff\xd8\xff", N_("JPEG 图片")), (b"GIF8", N_("GIF 图片")), (b"%PDF", N_("PDF 文档")),
+    (b"Rar!", N_("RAR 压缩包")), (b"7z\xbc\xaf", N_("7z 压缩包")), (b"BM", N_("BMP 图片")), (b"RIFF", N_("音视频或 WebP 文件")),
+)
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class FileProblem(Exception):
+    """The upload cannot be read as a table; ``message`` tells the candidate why, in Chinese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _cell(value: Any) -> Any:
+    """An XLSX cell as people read it: blank → '', whole floats → ints, midnight datetimes → dates."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if value is pd.NaT:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value.date() if value.time() == time(0) else value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileProblem(_("无法识别文件的文字编码，请保存为 UTF-8 或 GBK 编码的 CSV 文件"))
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    text = _decode(data)
+    if not text.strip():
+        raise FileProblem(_("文件是空的，没有任何数据"))
+    if "\x00" in text:
+        raise FileProblem(_("文件不是 CSV 或 Excel（.xlsx）表格"))
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|，").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            skip_blank_lines=True, engine="python")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
+        raise FileProblem(_("CSV 文件格式有误，无法按表格读取（%(error)s）") % {"error": str(exc).splitlines()[0][:120]}) from None
+    return frame
+
+
+def _read_xlsx(data: bytes, sheet: str | int) -> pd.DataFrame:
+    try:
+        book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
+    except Exception:  # BadZipFile, InvalidFileException, KeyError from a zip that is not a workbook
+        raise FileProblem(_("无法读取 Excel 文件：文件已损坏，或不是 .xlsx 格式")) from None
+    names = book.sheet_names
+    if isinstance(sheet, str) and sheet not in names:
+        raise FileProblem(_("Excel 文件中找不到工作表“%(sheet)s”（现有：%(names)s）") % {"sheet": sheet, "names": "、".join(names)})
+    if isinstance(sheet, int) and sheet >= len(names):
+        raise FileProblem(_("Excel 文件只有 %(n)d 个工作表") % {"n": len(names)})
+    try:
+        frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+    except Exception:
+        raise FileProblem(_("无法读取 Excel 工作表的内容")) from None
+    return frame.map(_cell) if not frame.empty else frame
+
+
+def read_table(path: Path | str, *, sheet: str | int = 0) -> pd.DataFrame:
+    """The upload as a DataFrame of cells (CSV: text; XLSX: typed cells); FileProblem if unreadable."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise FileProblem(_("找不到上传的文件")) from None
+    if size == 0:
+        raise FileProblem(_("文件是空的（0 字节）"))
+    if size > MAX_BYTES:
+        raise FileProblem(_("文件过大（%(size)d MB），上限 %(max)d MB")
+                          % {"size": size // 1024 // 1024, "max": MAX_BYTES // 1024 // 1024})
+    data = path.read_bytes()
+    if data[:4] == b"PK\x03\x04":
+        frame = _read_xlsx(data, sheet)
+    elif data[:8] == OLE2:
+        raise FileProblem(_("这是旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后重新上传"))
+    else:
+        for magic, what in MAGIC:
+            if data.startswith(magic):
+                raise FileProblem(_("文件不是表格：内容是%(what)s，请上传 CSV 或 Excel（.xlsx）文件") % {"what": _(what)})
+        frame = _read_csv(data)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.loc[~frame.apply(lambda row: all(is_empty(v) for v in row), axis=1)] if len(frame) else frame
+    if frame.columns.empty or (len(frame.columns) == 1 and not frame.columns[0]):
+        raise FileProblem(_("文件没有表头（第一行应为列名）"))
+    return frame.reset_index(drop=True)
+
+
+# -- formats -------------------------------------------------------------------------------------
+
+def _text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if is_empty(value) else str(value).strip()
+
+
+def format_problem(value: Any, how: str) -> str | None:
+    """Why ``value`` is not in the form the task asks for (None when it is)."""
+    text = _text(value)
+    if how == "phone" and not re.fullmatch(r"1\d{10}", text):
+        return _("不是 11 位纯数字手机号")
+    if how == "date" and not (isinstance(value, date) and not isinstance(value, datetime)) \
+            and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return _("不是 YYYY-MM-DD 格式的日期")
+    if how == "money":
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            amount = normalize_money(value)
+            if amount is None or Decimal(str(value)) != amount:
+                return _("不是保留两位小数的金额")
+        elif not re.fullmatch(r"-?\d+\.\d{2}", text):
+            return _("不是保留两位小数的金额（如 12.50）")
+    if how == "number" and normalize_number(value) is None:
+        return _("不是数字")
+    return None
+
+
+def canonical(value: Any, how: str) -> Any:
+    """The value reduced to what must be equal to the clean data."""
+    if how == "phone":
+        return normalize_phone(value)
+    if how == "date":
+        return normalize_date(value)
+    if how == "money":
+        return normalize_money(value)
+    if how == "number":
+        return normalize_number(value)
+    if how == "exact":
+        return _text(value)
+    return normalize_text(_text(value))
+
+
+# -- params ---------------------------------------------------------------------------------------
+
+class ExpectedData(BaseModel):
+    """The clean data: a CSV/XLSX in the scenario's assets/, or rows given inline (often from params)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    asset: str | None = Field(default=None, description="A file under the scenario's assets/ folder (CSV or XLSX).")
+    rows: list[dict[str, Any]] | None = Field(default=None, description="The clean rows: column → value.")
+
+    @field_validator("asset")
+    @classmethod
+    def _inside(cls, value: str | None) -> str | None:
+        if value is not None:
+            pure = PurePosixPath(value)
+            if pure.is_absolute() or ".." in pure.parts or not value.strip():
+                raise ValueError(_("asset 必须是 assets/ 目录内的相对路径"))
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> ExpectedData:
+        if (self.asset is None) == (self.rows is None):
+            raise ValueError(_("expected 需要 asset 或 rows，二选一"))
+        return self
+
+
+class FileParams(CheckParams):
+    """An uploaded spreadsheet compared with the clean data."""
+
+    upload: str = Field(min_length=1, description="Name of the upload slot the candidate filled in.")
+    expected: ExpectedData = Field(description="The clean data the upload must equal.")
+    columns: list[str] | None = Field(default=None, description="Required columns (default: the clean data's).")
+    key: str | list[str] | None = Field(default=None, description="Column(s) identifying a row: no duplicates, "
+                                                                  "rows matched by it.")
+    normalise: dict[str, Format] = Field(default_factory=dict,
+                                         description="Column → required form: text (tolerant), exact, number, "
+                                                     "money (2 decimals), phone (11 digits), date (YYYY-MM-DD).")
+    required: list[str] | None = Field(default=None, description="Columns that may not have empty cells "
+                                                                 "(default: all required columns).")
+    sheet: str | int = Field(default=0, description="XLSX: sheet name or index.")
+    partial: Literal["per_check", "all_or_nothing"] = Field(default="per_check",
+                                                            description="per_check: each sub-check earns its share.")
+
+    @property
+    def key_columns(self) -> list[str]:
+        return [] if self.key is None else ([self.key] if isinstance(self.key, str) else list(self.key))
+
+    @model_validator(mode="after")
+    def _columns_consistent(self) -> FileParams:
+        if self.columns is not None:
+            missing = [c for c in [*self.key_columns, *self.normalise, *(self.required or [])] if c not in self.columns]
+            if missing:
+                raise ValueError(_("key/normalise/required 中的列不在 columns 中：%(cols)s") % {"cols": "、".join(missing)})
+        if self.expected.rows is not None:
+            columns = self.columns or list(self.expected.rows[0]) if self.expected.rows else self.columns or []
+            gaps = [f"rows[{i}]" for i, row in enumerate(self.expected.rows) if any(c not in row for c in columns)]
+            if gaps:
+                raise ValueError(_("expected.rows 缺少列：%(rows)s") % {"rows": "、".join(gaps[:5])})
+        return self
+
+
+@register
+class FileCheck(CheckKind):
+    """An uploaded CSV/XLSX (UTF-8, UTF-8-BOM, GBK) against the clean data, sub-check by sub-check."""
+
+    name = "file"
+    Params = FileParams
+
+    def scenario_problems(self, params: FileParams, *, folder: Path, criterion: Any) -> list[tuple[str, str]]:
+        """Load-time: an asset named as the clean data must exist and be readable."""
+        if params.expected.asset is None:
+            return []
+        path = folder / "assets" / params.expected.asset
+        if not path.is_file():
+            return [("expected.asset", _("找不到文件 assets/%(name)s") % {"name": params.expected.asset})]
+        try:
+            frame = read_table(path, sheet=params.sheet)
+        except FileProblem as exc:
+            return [("expected.asset", _("assets/%(name)s 无法读取：%(why)s")
+                                       % {"name": params.expected.asset, "why": exc.message})]
+        wanted = params.columns or []
+        missing = [c for c in wanted if c not in frame.columns]
+        return [("columns", _("assets/%(name)s 中没有这些列：%(cols)s")
+                            % {"name": params.expected.asset, "cols": "、".join(missing)})] if missing else []
+
+    def _expected(self, ctx, params: FileParams) -> pd.DataFrame:
+        if params.expected.rows is not None:
+            return pd.DataFrame(params.expected.rows, dtype=object).fillna("")
+        return read_table(ctx.asset_path(params.expected.asset), sheet=params.sheet)
+
+    def run(self, ctx, params: FileParams) -> CheckResult:
+        path = ctx.uploaded_file(params.upload)
+        if path is None or not Path(path).is_file():
+            return CheckResult(score=0, max=ctx.points, message=_("未找到上传的文件（%(name)s）：请先上传表格再提交")
+                                                                % {"name": params.upload},
+                               actual={"upload": None})
+        try:
+            frame = read_table(path, sheet=params.sheet)
+        except FileProblem as exc:
+            return CheckResult(score=0, max=ctx.points, message=_("上传的文件无法读取：%(why)s") % {"why": exc.message},
+                               actual={"upload": Path(path).name, "problem": exc.message})
+        expected = self._expected(ctx, params)
+        return self.compare(ctx, params, frame, expected, upload_name=Path(path).name)
+
+    def compare(self, ctx, params: FileParams, frame: pd.DataFrame, expected: pd.DataFrame, *,
+                upload_name: str) -> CheckResult:
+        columns = params.columns or [str(c) for c in expected.columns]
+        by_norm = {normalize_text(c): c for c in frame.columns}
+        rename = {by_norm[normalize_text(c)]: c for c in columns if normalize_text(c) in by_norm}
+        frame = frame.rename(columns=rename)
+        present = [c for c in columns if c in frame.columns]
+        missing = [c for c in columns if c not in frame.columns]
+        shares: dict[str, Decimal] = {}
+        notes: list[str] = []
+
+        shares["columns"] = Decimal(len(present)) / Decimal(len(columns)) if columns else Decimal(1)
+        if missing:
+            notes.append(_("缺少列：%(cols)s") % {"cols": "、".join(missing)})
+
+        want_rows, got_rows = len(expected), len(frame)
+        shares["rows"] = Decimal(1) if got_rows == want_rows else Decimal(0)
+        if got_rows != want_rows:
+            notes.append(_("行数应为 %(want)d，实际 %(got)d") % {"want": want_rows, "got": got_rows})
+
+        keys = params.key_columns
+        formats = {c: params.normalise.get(c, "text") for c in columns}
+
+        def row_key(row: pd.Series, cols: list[str]) -> tuple:
+            return tuple(canonical(row.get(c, ""), formats.get(c, "text")) for c in cols)
+
+        key_present = keys and all(k in frame.columns for k in keys)
+        if keys and not key_present:
+            shares["duplicates"] = Decimal(0)
+            notes.append(_("缺少主键列，无法检查重复：%(cols)s") % {"cols": "、".join(k for k in keys if k not in frame.columns)})
+            actual_keys: list[tuple] = []
+        else:
+            check_cols = keys or present
+            actual_keys = [row_key(row, check_cols) for _index, row in frame.iterrows()]
+            seen, duplicates = set(), []
+            for value in actual_keys:
+                if value in seen and value not in duplicates:
+                    duplicates.append(value)
+                seen.add(value)
+            shares["duplicates"] = Decimal(0) if duplicates else Decimal(1)
+            if duplicates:
+                shown_keys = "、".join("/".join("" if v is None else str(v) for v in d) for d in duplicates[:5])
+                by = _("主键 %(cols)s") % {"cols": "、".join(keys)} if keys else _("整行")
+                notes.append(_("有重复记录（%(by)s）：%(keys)s") % {"by": by, "keys": shown_keys})
+
+        required = params.required if params.required is not None else columns
+        clean_columns = 0
+        null_notes = []
+        for column in required:
+            if column not in frame.columns:
+                continue
+            empties = [i for i, v in enumerate(frame[column]) if is_empty(v)]
+            if empties:
+                null_notes.append(_("%(col)s（第 %(rows)s 行）")
+                                  % {"col": column, "rows": "、".join(str(i + 2) for i in empties[:5])})
+            else:
+                clean_columns += 1
+        shares["nulls"] = Decimal(clean_columns) / Decimal(len(required)) if required else Decimal(1)
+        if null_notes:
+            notes.append(_("有空值：") + "；".join(null_notes))
+
+        cell_notes: list[str] = []
+        matched_cells, total_cells = 0, 0
+        actual_rows = [row for _index, row in frame.iterrows()]
+        if keys and key_present:
+            index: dict[tuple, int] = {}
+            for position, value in enumerate(actual_keys):
+                index.setdefault(value, position)
+        for position, (_index, want) in enumerate(expected.iterrows()):
+            if keys:
+                found = index.get(row_key(want, keys)) if key_present else None
+            else:
+                found = position if position < len(actual_rows) else None
+            label = "/".join(_text(want.get(k, "")) for k in keys) if keys else _("第 %(n)d 行") % {"n": position + 2}
+            for column in columns:
+                total_cells += 1
+                if found is None or column not in frame.columns:
+                    continue
+                got = actual_rows[found].get(column, "")
+                how = formats[column]
+                problem = format_problem(got, how) if how in ("phone", "date", "money", "number") else None
+                if problem is None and canonical(got, how) == canonical(want.get(column, ""), how):
+                    matched_cells += 1
+                elif len(cell_notes) < MESSAGE_CELLS:
+                    reason = problem or _("应为“%(want)s”") % {"want": _text(want.get(column, "")) or _("空")}
+                    cell_notes.append(_("%(row)s 的 %(col)s“%(got)s”%(reason)s") % {
+                        "row": label, "col": column, "got": _text(got) or _("空"), "reason": reason})
+            if found is None and keys and len(cell_notes) < MESSAGE_CELLS:
+                cell_notes.append(_("缺少记录 %(row)s") % {"row": label})
+        shares["values"] = Decimal(matched_cells) / Decimal(total_cells) if total_cells else Decimal(1)
+        if matched_cells < total_cells:
+            notes.append(_("数据正确的单元格 %(ok)d/%(all)d：")
+                         % {"ok": matched_cells, "all": total_cells} + "；".join(cell_notes))
+
+        share = sum(shares.values(), Decimal(0)) / Decimal(len(shares))
+        if params.partial == "all_or_nothing" and share < 1:
+            share = Decimal(0)
+        message = _("表格符合要求") if not notes else "\n".join(notes)
+        return CheckResult(
+            score=Decimal(ctx.points) * share, max=ctx.points, message=message,
+            expected={"columns": columns, "rows": want_rows, "key": keys, "normalise": formats},
+            actual={"upload": upload_name, "columns": [str(c) for c in frame.columns], "rows": got_rows,
+                    "subchecks": {k: str(v.quantize(Decimal("0.01"))) for k, v in shares.items()}},
+            evidence=[{"kind": "table", "upload": upload_name,
+                       "head": [{str(k): _text(v) for k, v in row.items()} for row in actual_rows[:20]]}],
+        )

@@ -1,0 +1,319 @@
+"""``state``: a declarative query on the candidate's shop — which rows, how many, with which values.
+
+Models and field paths are resolved in ``shop_sim`` only (task_scenarios.shopmodels), filters end in
+a safe lookup, and the query always starts from ``for_sandbox``: a rubric cannot read outside the
+candidate's own shop. Values compare tolerantly (autograder.matching) unless ``strict`` is set.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.utils.translation import gettext as _
+from pydantic import Field, field_validator, model_validator
+
+from autograder.matching import compare, display, normalize_text
+from autograder.registry import CheckKind, CheckParams, CheckResult, register
+from task_scenarios.shopmodels import ShopNameError, field_label, model_label, resolve_field, resolve_lookup, shop_model
+
+LABEL_FIELDS = ("order_no", "title", "nickname", "name", "shop_name", "spec_label", "label", "code")
+OPERATORS = ("eq", "ne", "in", "contains", "gt", "gte", "lt", "lte", "empty")
+MESSAGE_ROWS = 5  # mismatching rows spelled out in a message; the rest are counted
+EVIDENCE_ROWS = 50
+
+
+class FieldExpect(CheckParams):
+    """One expectation on a field: exactly one operator. A bare value in ``expect`` means ``eq``."""
+
+    eq: Any = Field(default=None, description="Equal to (tolerant unless strict).")
+    ne: Any = Field(default=None, description="Not equal to.")
+    in_: list[Any] | None = Field(default=None, alias="in", description="One of these values.")
+    contains: Any = Field(default=None, description="Text contains this (or a list contains this item).")
+    gt: Any = Field(default=None, description="Greater than (numbers, amounts).")
+    gte: Any = Field(default=None, description="Greater than or equal to.")
+    lt: Any = Field(default=None, description="Less than.")
+    lte: Any = Field(default=None, description="Less than or equal to.")
+    empty: bool | None = Field(default=None, description="true: must be empty; false: must be filled in.")
+    strict: bool = Field(default=False, description="Compare the exact text (no 全角/半角, case, space or ¥ tolerance).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_value(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {"eq": value}
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> FieldExpect:
+        given = [op for op in OPERATORS if (op if op != "in" else "in_") in self.model_fields_set]
+        if len(given) != 1:
+            raise ValueError(_("每个字段期望只能写一个比较方式（%(ops)s），现在是 %(n)d 个")
+                             % {"ops": "/".join(OPERATORS), "n": len(given)})
+        return self
+
+    @property
+    def op(self) -> str:
+        return next(op for op in OPERATORS if (op if op != "in" else "in_") in self.model_fields_set)
+
+    @property
+    def value(self) -> Any:
+        return getattr(self, "in_" if self.op == "in" else self.op)
+
+
+class CountExpect(CheckParams):
+    """How many rows the filter must select."""
+
+    eq: int | None = Field(default=None, ge=0, description="Exactly this many rows.")
+    min: int | None = Field(default=None, ge=0, description="At least this many rows.")
+    max: int | None = Field(default=None, ge=0, description="At most this many rows.")
+
+    @model_validator(mode="after")
+    def _sane(self) -> CountExpect:
+        if self.eq is None and self.min is None and self.max is None:
+            raise ValueError(_("count 至少需要 eq、min 或 max 之一"))
+        if self.eq is not None and (self.min is not None or self.max is not None):
+            raise ValueError(_("count 的 eq 不能与 min/max 同时使用"))
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(_("count 的 min 不能大于 max"))
+        return self
+
+    @property
+    def target(self) -> int | None:
+        """Rows the task asks for (the denominator of per-row credit)."""
+        return self.eq if self.eq is not None else self.min
+
+    @property
+    def ceiling(self) -> int | None:
+        return self.eq if self.eq is not None else self.max
+
+    def describe(self) -> str:
+        if self.eq is not None:
+            return _("%(n)d 条") % {"n": self.eq}
+        if self.min is not None and self.max is not None:
+            return _("%(min)d–%(max)d 条") % {"min": self.min, "max": self.max}
+        return _("至少 %(n)d 条") % {"n": self.min} if self.min is not None else _("至多 %(n)d 条") % {"n": self.max}
+
+    def holds(self, n: int) -> bool:
+        return ((self.eq is None or n == self.eq) and (self.min is None or n >= self.min)
+                and (self.max is None or n <= self.max))
+
+
+class RowQuery(CheckParams):
+    """Which rows of the candidate's shop: a model and Django-style filters (safe lookups only)."""
+
+    model: str = Field(description="A shop_sim model name, lowercase (order, product, refund, review …).")
+    filter: dict[str, Any] = Field(default_factory=dict,
+                                   description="field__lookup: value; lookups exact iexact in contains icontains "
+                                               "gt gte lt lte isnull startswith …; relations within the shop.")
+    exclude: dict[str, Any] = Field(default_factory=dict, description="Rows to leave out, same syntax as filter.")
+    label: str | None = Field(default=None, description="Field naming a row in messages (default: order_no, title, "
+                                                        "nickname or name).")
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        try:
+            return shop_model(value)._meta.model_name
+        except ShopNameError as exc:
+            raise ValueError(str(exc)) from None
+
+    @model_validator(mode="after")
+    def _paths(self) -> RowQuery:
+        try:
+            model = shop_model(self.model)
+        except ShopNameError:
+            return self
+        problems = []
+        for where in ("filter", "exclude"):
+            for key, value in getattr(self, where).items():
+                try:
+                    resolve_lookup(model, key)
+                except ShopNameError as exc:
+                    problems.append(f"{where}.{key}: {exc}")
+                    continue
+                if key.endswith("__in") and not isinstance(value, (list, tuple)):
+                    problems.append(f"{where}.{key}: " + _("__in 需要一个列表"))
+                if key.endswith("__isnull") and not isinstance(value, bool):
+                    problems.append(f"{where}.{key}: " + _("__isnull 需要 true 或 false"))
+        if self.label:
+            try:
+                resolve_field(model, self.label, allow_many=False)
+            except ShopNameError as exc:
+                problems.append(f"label: {exc}")
+        if problems:
+            raise ValueError("；".join(problems))
+        return self
+
+
+def label_field(model, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    names = {f.name for f in model._meta.concrete_fields}
+    return next((name for name in LABEL_FIELDS if name in names), "pk")
+
+
+def select_rows(ctx, query: RowQuery, fields: list[str]) -> tuple[Any, str, list[dict[str, Any]]]:
+    """(model, label field, rows as dicts with pk, the label and ``fields``), in id order."""
+    model = shop_model(query.model)
+    label = label_field(model, query.label)
+    qs = model.objects.for_sandbox(ctx.sandbox).filter(**query.filter)
+    if query.exclude:
+        qs = qs.exclude(**query.exclude)
+    wanted = list(dict.fromkeys(["pk", label, *fields]))
+    return model, label, list(qs.distinct().order_by("pk").values(*wanted))
+
+
+def row_name(model, label: str, row: dict[str, Any]) -> str:
+    value = row.get(label)
+    return f"{model_label(model)} {display(value) if label != 'pk' else '#' + str(row['pk'])}"
+
+
+def choice_labels(model, path: str) -> dict[str, str]:
+    try:
+        field = resolve_field(model, path).field
+    except ShopNameError:
+        return {}
+    return {str(k): str(v) for k, v in (getattr(field, "choices", None) or [])}
+
+
+def expected_value(expect: FieldExpect, choices: dict[str, str]) -> Any:
+    """A trainer may write a choice's label (已发货…) or its value (shipped): both mean the value."""
+    value = expect.value
+    if not choices:
+        return value
+    by_label = {normalize_text(label): key for key, label in choices.items()}
+
+    def one(v):
+        if isinstance(v, str) and v not in choices and normalize_text(v) in by_label:
+            return by_label[normalize_text(v)]
+        return v
+
+    return [one(v) for v in value] if isinstance(value, list) else one(value)
+
+
+def _op_text(op: str, value: str) -> str:
+    texts = {"eq": "%(v)s", "ne": _("不等于 %(v)s"), "in": _("为其中之一：%(v)s"), "contains": _("包含 %(v)s"),
+             "gt": _("大于 %(v)s"), "gte": _("不少于 %(v)s"), "lt": _("小于 %(v)s"), "lte": _("不超过 %(v)s")}
+    return texts[op] % {"v": value}
+
+
+def shown(value: Any, choices: dict[str, str]) -> str:
+    if choices and isinstance(value, str) and value in choices:
+        return f"{choices[value]}（{value}）"
+    if isinstance(value, list):
+        return "、".join(shown(v, choices) for v in value) or _("空")
+    return display(value)
+
+
+def describe_expect(expect: FieldExpect, value: Any, choices: dict[str, str]) -> str:
+    if expect.op == "empty":
+        return _("为空") if expect.value else _("已填写")
+    return _op_text(expect.op, shown(value, choices))
+
+
+class StateParams(RowQuery):
+    """Rows of the shop and what they must look like."""
+
+    expect: dict[str, FieldExpect] = Field(default_factory=dict,
+                                           description="field path → value (tolerant equality) or {operator: value}.")
+    count: CountExpect | None = Field(default=None, description="How many rows the filter must select.")
+    partial: Literal["all_or_nothing", "per_row"] = Field(
+        default="all_or_nothing", description="per_row: points × matching rows ÷ rows (or ÷ the count asked for).")
+
+    @model_validator(mode="after")
+    def _expect_paths(self) -> StateParams:
+        if not self.expect and self.count is None:
+            raise ValueError(_("state 检查至少需要 expect 或 count"))
+        try:
+            model = shop_model(self.model)
+        except ShopNameError:
+            return self
+        problems = []
+        for key in self.expect:
+            try:
+                resolve_field(model, key, allow_many=False)
+            except ShopNameError as exc:
+                problems.append(f"expect.{key}: {exc}")
+        if problems:
+            raise ValueError("；".join(problems))
+        return self
+
+
+def fraction_for(rows: int, good: int, count: CountExpect | None, partial: str) -> tuple[Decimal, list[str]]:
+    """The share of the points earned, and what is wrong with the count (if anything)."""
+    notes = []
+    if count is not None and not count.holds(rows):
+        notes.append(_("期望 %(want)s，实际 %(n)d 条") % {"want": count.describe(), "n": rows})
+    if partial == "all_or_nothing":
+        ok = not notes and good == rows and (rows > 0 or count is not None)
+        return (Decimal(1) if ok else Decimal(0)), notes
+    target = count.target if count is not None and count.target else 0
+    denominator = max(rows, target)
+    if denominator == 0:
+        ok = count is not None and not notes
+        return (Decimal(1) if ok else Decimal(0)), notes
+    earned = min(good, denominator)
+    ceiling = count.ceiling if count is not None else None
+    if ceiling is not None and rows > ceiling:
+        earned = max(0, earned - (rows - ceiling))  # every surplus row costs one good row
+    return Decimal(earned) / Decimal(denominator), notes
+
+
+@register
+class StateCheck(CheckKind):
+    """Rows of the candidate's shop: how many, and with which field values."""
+
+    name = "state"
+    Params = StateParams
+
+    def run(self, ctx, params: StateParams) -> CheckResult:
+        model, label, rows = select_rows(ctx, params, list(params.expect))
+        choices = {key: choice_labels(model, key) for key in params.expect}
+        wanted = {key: expected_value(exp, choices[key]) for key, exp in params.expect.items()}
+        bad: list[tuple[dict, list[str]]] = []
+        for row in rows:
+            differences = []
+            for key, expect in params.expect.items():
+                if not compare(expect.op, wanted[key], row.get(key), strict=expect.strict):
+                    differences.append(_("期望 %(field)s %(want)s，实际 %(got)s") % {
+                        "field": field_label(model, key), "want": describe_expect(expect, wanted[key], choices[key]),
+                        "got": shown(row.get(key), choices[key])})
+            if differences:
+                bad.append((row, differences))
+        good = len(rows) - len(bad)
+        fraction, notes = fraction_for(len(rows), good, params.count, params.partial)
+        score = Decimal(ctx.points) * fraction
+        what = model_label(model)
+        lines = list(notes)
+        if not rows and not notes and fraction == 0:
+            lines.append(_("没有找到符合条件的%(what)s记录") % {"what": what})
+        for row, differences in bad[:MESSAGE_ROWS]:
+            lines.append(f"{row_name(model, label, row)}：" + "；".join(differences))
+        if len(bad) > MESSAGE_ROWS:
+            lines.append(_("……另有 %(n)d 条%(what)s不符合") % {"n": len(bad) - MESSAGE_ROWS, "what": what})
+        if not lines:
+            lines.append(_("符合要求（%(n)d 条%(what)s记录）") % {"n": len(rows), "what": what})
+        elif params.expect and rows:
+            lines.insert(0, _("%(good)d/%(n)d 条%(what)s符合要求") % {"good": good, "n": len(rows), "what": what})
+        expected = {
+            "model": params.model, "filter": _plain(params.filter),
+            "expect": {k: describe_expect(e, wanted[k], choices[k]) for k, e in params.expect.items()},
+            "count": params.count.describe() if params.count else None,
+        }
+        def as_shown(row: dict[str, Any]) -> dict[str, str]:
+            return {"row": row_name(model, label, row), **{k: shown(row.get(k), choices[k]) for k in params.expect}}
+
+        actual = {"rows": len(rows), "matching": good,
+                  "mismatches": [as_shown(row) for row, _diffs in bad[:EVIDENCE_ROWS]]}
+        evidence = [{"kind": "rows", "model": params.model, "rows": [as_shown(row) for row in rows[:EVIDENCE_ROWS]]}]
+        return CheckResult(score=min(score, Decimal(ctx.points)), max=ctx.points, message="\n".join(lines),
+                           expected=expected, actual=actual, evidence=evidence)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value

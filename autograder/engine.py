@@ -1,0 +1,181 @@
+"""The grading engine: a frozen sandbox + its scenario variant → a GradeReport, criterion by criterion.
+
+Pure and deterministic: the report depends only on the frozen shop, the baseline, the variant
+params and the uploads (its ``duration_seconds`` aside), so a regrade months later gives the same
+score. Each check runs isolated — a check that raises, returns nonsense or needs a browser that is
+not there costs that one criterion (zero, with the error recorded), never the report.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+
+from django.utils.translation import gettext as _
+from autograder.collateral import CollateralChange, collateral_changes, collateral_deduction
+from autograder.context import NO_BROWSER, BrowserUnavailable, CheckContext
+from autograder.registry import CheckResult, get_kind
+
+GRADER_VERSION = "2026.11.1"
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class CriterionReport:
+    """One rubric line of the report, in rubric order."""
+
+    id: str
+    kind: str
+    description: dict[str, str]  # {"zh": …, "en": …}, filled in with the variant's params
+    points: Decimal
+    machine_scored: bool
+    result: CheckResult
+
+    @property
+    def pending(self) -> bool:
+        """Waiting for an examiner (manual criteria)."""
+        return not self.machine_scored
+
+
+@dataclass(frozen=True)
+class GradeReport:
+    """What an attempt scored and why: immutable, JSON-ready through ``as_dict``."""
+
+    scenario_slug: str
+    scenario_uuid: str
+    scenario_version: int
+    seed: int
+    criteria: tuple[CriterionReport, ...]
+    collateral: tuple[CollateralChange, ...]
+    deduction: Decimal
+    total: Decimal
+    max: Decimal
+    grader_version: str = GRADER_VERSION
+    duration_seconds: float = 0.0
+    collateral_error: str = ""
+    pending_manual: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def earned(self) -> Decimal:
+        """Points of the criteria before the collateral deduction."""
+        return sum((c.result.score for c in self.criteria), Decimal(0))
+
+    def criterion(self, criterion_id: str) -> CriterionReport:
+        for item in self.criteria:
+            if item.id == criterion_id:
+                return item
+        raise KeyError(criterion_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": {"slug": self.scenario_slug, "uuid": self.scenario_uuid, "version": self.scenario_version},
+            "seed": self.seed,
+            "criteria": [
+                {"id": c.id, "kind": c.kind, "description": c.description, "points": str(c.points),
+                 "machine_scored": c.machine_scored,
+                 "result": {**asdict(c.result), "score": str(c.result.score), "max": str(c.result.max)}}
+                for c in self.criteria
+            ],
+            "collateral": [c.as_dict() for c in self.collateral],
+            "collateral_error": self.collateral_error,
+            "deduction": str(self.deduction), "total": str(self.total), "max": str(self.max),
+            "pending_manual": list(self.pending_manual),
+            "grader_version": self.grader_version, "duration_seconds": round(self.duration_seconds, 3),
+        }
+
+
+def _first_line(exc: BaseException) -> str:
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return text.splitlines()[-1] if text else type(exc).__name__
+
+
+def _error_result(points: Decimal, exc: BaseException | str) -> CheckResult:
+    error = exc if isinstance(exc, str) else _first_line(exc)
+    return CheckResult(score=0, max=points, message=_("评分检查出错：%(error)s") % {"error": error}, error=error)
+
+
+def _rescaled(result: CheckResult, points: Decimal) -> CheckResult:
+    """A kind that scored on its own scale is brought to the criterion's points."""
+    if result.max == points:
+        return result
+    score = (result.score * points / result.max) if result.max > 0 else Decimal(0)
+    return CheckResult(score=min(score.quantize(CENT), points), max=points, message=result.message,
+                       expected=result.expected, actual=result.actual, evidence=result.evidence, error=result.error)
+
+
+def _isolated(run):
+    """Run a check; inside an outer transaction in a savepoint, so a failed query cannot poison it."""
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            return run()
+    return run()
+
+
+def run_criterion(*, scenario, criterion, params: dict[str, Any], sandbox, instance=None,
+                  uploads: dict[str, Path] | None = None, browser_session=None,
+                  evidence_dir: Path | None = None) -> CriterionReport:
+    """One criterion, isolated: whatever goes wrong becomes this criterion's zero and error."""
+    points = Decimal(criterion.points).quantize(CENT)
+    kind_name = criterion.check.kind
+    try:
+        description = scenario.description(criterion, params).model_dump()
+    except Exception:
+        description = criterion.description.model_dump()
+    machine_scored = True
+    try:
+        kind = get_kind(kind_name)
+        machine_scored = bool(kind.machine_scored)
+        check_params = scenario.check_params(criterion, params)
+        if kind.needs_browser and browser_session is None:
+            raise BrowserUnavailable(NO_BROWSER)
+        ctx = CheckContext(sandbox=sandbox, params=params, points=points, criterion_id=criterion.id,
+                           scenario=scenario, instance=instance, uploads=dict(uploads or {}),
+                           browser_session=browser_session, evidence_dir=evidence_dir)
+        result = _isolated(lambda: kind().run(ctx, check_params))
+        if not isinstance(result, CheckResult):
+            raise TypeError(f"check kind {kind_name!r} returned {type(result).__name__}, not CheckResult")
+        result = _rescaled(result, points)
+    except Exception as exc:  # isolation is the point: one broken check never loses the report
+        result = _error_result(points, exc)
+    return CriterionReport(id=criterion.id, kind=kind_name, description=description, points=points,
+                           machine_scored=machine_scored, result=result)
+
+
+def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser_session=None,
+          evidence_dir: Path | None = None) -> GradeReport:
+    """Score ``instance``'s (frozen) sandbox against ``scenario``'s rubric for its variant."""
+    started = time.monotonic()
+    if str(instance.scenario_uuid) != scenario.uuid or instance.version != scenario.version:
+        raise ValueError(f"instance is {instance.scenario_uuid} v{instance.version}, "
+                         f"scenario is {scenario.uuid} v{scenario.version}")
+    params = dict(instance.params or {})
+    sandbox = instance.sandbox
+    if evidence_dir is not None:
+        Path(evidence_dir).mkdir(parents=True, exist_ok=True)
+    criteria = tuple(
+        run_criterion(scenario=scenario, criterion=criterion, params=params, sandbox=sandbox, instance=instance,
+                      uploads=uploads, browser_session=browser_session, evidence_dir=evidence_dir)
+        for criterion in scenario.rubric
+    )
+    earned = sum((c.result.score for c in criteria), Decimal(0))
+    scope = scenario.spec.scope
+    collateral_error = ""
+    try:
+        changes = tuple(_isolated(lambda: collateral_changes(instance, scope)))
+    except Exception as exc:
+        changes, collateral_error = (), _first_line(exc)
+    deduction = collateral_deduction(list(changes), scope, cap=earned)
+    maximum = sum((c.points for c in criteria), Decimal(0))
+    return GradeReport(
+        scenario_slug=scenario.slug, scenario_uuid=scenario.uuid, scenario_version=scenario.version,
+        seed=instance.seed, criteria=criteria, collateral=changes, deduction=deduction,
+        total=(earned - deduction).quantize(CENT), max=maximum.quantize(CENT), grader_version=GRADER_VERSION,
+        duration_seconds=time.monotonic() - started, collateral_error=collateral_error,
+        pending_manual=tuple(c.id for c in criteria if not c.machine_scored),
+    )

@@ -1,0 +1,243 @@
+"""Tolerant comparison: strict where the task is, forgiving where people are.
+
+A candidate who types ``ＳＦ１２３`` (full-width), ``SF 123``, ``¥12.5``, ``12.50元`` or ``2026/1/5`` has
+written the same thing as ``SF123``, ``12.50`` and ``2026-01-05``. Every check compares through these
+helpers so the same forgiveness applies everywhere; ``strict=True`` turns it off where the exact
+form is the point of the task.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+CENT = Decimal("0.01")
+EMPTY_WORDS = frozenset({"", "nan", "nat", "none", "null", "n/a", "na"})
+_SPACE_RE = re.compile(r"\s+")
+_MONEY_NOISE_RE = re.compile(r"(人民币|rmb|cny|元整|元|圆|块钱|块|[¥￥$,，\s])", re.IGNORECASE)
+_DECIMAL_RE = re.compile(r"-?\d+\.\d+")
+_CURRENCY_RE = re.compile(r"[¥￥]|元|人民币|rmb|cny", re.IGNORECASE)
+_DATE_RES = (
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ tT].*)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def is_empty(value: Any) -> bool:
+    """None, NaN, an empty or blank string, or the usual spreadsheet spellings of "nothing"."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str):
+        return normalize_text(value) in EMPTY_WORDS
+    try:  # pandas NaT / NA
+        import pandas as pd
+
+        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
+    except (TypeError, ValueError, ImportError):
+        return False
+
+
+def normalize_text(value: Any, *, keep_spaces: bool = False) -> str:
+    """NFKC (全角 → 半角, ideographic space → space), case-folded, whitespace removed (or collapsed)."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value)).casefold().strip()
+    return _SPACE_RE.sub(" ", text) if keep_spaces else _SPACE_RE.sub("", text)
+
+
+def normalize_money(value: Any) -> Decimal | None:
+    """¥12.5, 12.50元, ￥1,299 → Decimal('12.50'), Decimal('1299.00'); None if not an amount."""
+    if isinstance(value, bool) or is_empty(value):
+        return None
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    if isinstance(value, float):
+        return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    text = _MONEY_NOISE_RE.sub("", unicodedata.normalize("NFKC", str(value)))
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not amount.is_finite():
+        return None
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def normalize_number(value: Any) -> Decimal | None:
+    """A number however written (``0``, ``0.00``, ``１２``, ``1,000``); None if not a number."""
+    if isinstance(value, bool) or is_empty(value):
+        return None
+    if isinstance(value, float):
+        return Decimal(repr(value)).normalize()
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value).normalize()
+    text = unicodedata.normalize("NFKC", str(value)).replace(",", "").replace(" ", "").strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number.normalize() if number.is_finite() else None
+
+
+def normalize_phone(value: Any) -> str | None:
+    """Digits only, +86/86 prefix dropped: an 11-digit mainland mobile number, else None."""
+    if isinstance(value, bool) or is_empty(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", str(value)))
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if len(digits) == 11 and digits.startswith("1") else None
+
+
+def normalize_date(value: Any) -> str | None:
+    """2026/1/5, 2026年1月5日, 2026.01.05, 20260105, a datetime → '2026-01-05'; None if not a date."""
+    if isinstance(value, bool) or is_empty(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        return value.to_pydatetime().date().isoformat()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    for pattern in _DATE_RES:
+        match = pattern.match(text)
+        if match:
+            try:
+                return date(int(match.group(1)), int(match.group(2)), int(match.group(3))).isoformat()
+            except ValueError:
+                return None
+    return None
+
+
+def normalize(value: Any, how: str = "text") -> Any:
+    """One value normalised the named way: text, exact, number, money, phone, date."""
+    if how == "exact":
+        return None if value is None else str(value)
+    if how == "money":
+        return normalize_money(value)
+    if how == "number":
+        return normalize_number(value)
+    if how == "phone":
+        return normalize_phone(value)
+    if how == "date":
+        return normalize_date(value)
+    return "" if is_empty(value) else normalize_text(value)
+
+
+def _as_number(value: Any) -> Decimal | None:
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return normalize_number(value)
+    if isinstance(value, str):
+        return normalize_money(value) if _MONEY_NOISE_RE.search(value) else normalize_number(value)
+    return None
+
+
+def values_equal(expected: Any, actual: Any, *, strict: bool = False) -> bool:
+    """Tolerant equality: numbers by value (0 = 0.00 = ¥0), text by ``normalize_text``, empty = empty,
+    lists as multisets, dicts key by key (extra keys on the actual side allowed). ``strict`` compares
+    the text forms exactly (after str())."""
+    if strict:
+        return _strict_text(expected) == _strict_text(actual)
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return _as_bool(expected) is not None and _as_bool(expected) == _as_bool(actual)
+    if is_empty(expected) or is_empty(actual):
+        return is_empty(expected) and is_empty(actual)
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(k in actual and values_equal(v, actual[k]) for k, v in expected.items())
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(actual, (list, tuple)) or len(expected) != len(actual):
+            return False
+        remaining = list(actual)
+        for item in expected:
+            for index, candidate in enumerate(remaining):
+                if values_equal(item, candidate):
+                    del remaining[index]
+                    break
+            else:
+                return False
+        return True
+    if _numeric_side(expected) or _numeric_side(actual):
+        left, right = _as_number(expected), _as_number(actual)
+        if left is not None and right is not None:
+            return left == right
+    if isinstance(expected, (datetime, date)) or isinstance(actual, (datetime, date)):
+        return normalize_date(expected) is not None and normalize_date(expected) == normalize_date(actual)
+    return normalize_text(expected) == normalize_text(actual)
+
+
+def _numeric_side(value: Any) -> bool:
+    """Compare as numbers only when one side is a number, a written amount (¥/元) or a decimal
+    ("0.00"): two plain digit strings stay text, so the code "001" is not the code "1"."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and bool(_CURRENCY_RE.search(value) or _DECIMAL_RE.fullmatch(value.strip()))
+
+
+def _strict_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = normalize_text(value)
+    if text in {"true", "1", "yes", "是", "y"}:
+        return True
+    if text in {"false", "0", "no", "否", "n", ""}:
+        return False
+    return None
+
+
+def contains_text(haystack: Any, needle: Any) -> bool:
+    """``needle`` occurs in ``haystack`` after normalisation (全角/半角, case, spaces ignored)."""
+    want = normalize_text(needle)
+    return bool(want) and want in normalize_text(haystack)
+
+
+def compare(op: str, expected: Any, actual: Any, *, strict: bool = False) -> bool:
+    """One comparison operator of a rubric: eq ne in contains gt gte lt lte empty."""
+    if op == "eq":
+        return values_equal(expected, actual, strict=strict)
+    if op == "ne":
+        return not values_equal(expected, actual, strict=strict)
+    if op == "in":
+        return any(values_equal(option, actual, strict=strict) for option in expected)
+    if op == "contains":
+        if isinstance(actual, (list, tuple)):
+            return any(values_equal(expected, item, strict=strict) for item in actual)
+        return (str(expected) in str(actual or "")) if strict else contains_text(actual, expected)
+    if op == "empty":
+        blank = (not actual) if isinstance(actual, (list, dict)) else is_empty(actual)
+        return blank == bool(expected)
+    left, right = _as_number(actual), _as_number(expected)
+    if left is None or right is None:
+        return False
+    return {"gt": left > right, "gte": left >= right, "lt": left < right, "lte": left <= right}[op]
+
+
+def display(value: Any) -> str:
+    """A value as a candidate should read it in a message: empty is 空, amounts keep two decimals."""
+    if is_empty(value) if not isinstance(value, (list, dict)) else not value:
+        return "空"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, (list, tuple)):
+        return "、".join(display(v) for v in value)
+    if isinstance(value, dict):
+        return "，".join(f"{k}: {display(v)}" for k, v in value.items())
+    return str(value)

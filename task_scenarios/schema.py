@@ -1,0 +1,311 @@
+"""The strict schema of ``scenario.yaml``: unknown keys rejected, every field described.
+
+Check parameters are not modelled here: each check kind owns its parameter model in
+``autograder/checks/<kind>.py``, and the loader validates a criterion's ``check`` against the kind it
+names (after filling the variant's params). ``scenario_json_schema()`` stitches both into one JSON
+Schema for editors and for docs/scenario.schema.json.
+
+Where a value may come from the variant, the type says so: ``int | Placeholder`` accepts ``7`` and
+``"{{ params.shop_seed }}"`` alike; the loader then checks the filled-in value with sample seeds.
+"""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from django.utils.translation import gettext as _
+from pydantic import (
+    BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, ValidationInfo, WithJsonSchema, WrapValidator,
+    field_validator, model_validator,
+)
+
+from .templating import PLACEHOLDER_PATTERN, is_placeholder
+
+LEVELS = ("五级", "四级", "三级", "二级", "一级")
+# The operational-exam modules of every level (EXAM_SPEC.md), plus the 五级 contents.
+MODULES = (
+    "商品信息采集与处理", "网店开设", "电商直播", "数据处理",
+    "网店装修", "网络推广", "网上交易管理", "网络客户服务", "电子商务数据处理",
+    "视觉营销设计",
+    "电子商务运营策略制定", "网络营销", "电子商务运营架构管理", "电子商务数据分析与应用",
+    "电子商务战略规划", "商业模式设计", "电子商务运营架构设计", "财务分析及投融资方案设计",
+    "商业实务",
+)
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+CRITERION_ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+Placeholder = Annotated[
+    str,
+    StringConstraints(pattern=PLACEHOLDER_PATTERN),
+    Field(description="A variant parameter, exactly one {{ params.name }}; filled per candidate."),
+]
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are an error (a typo must not silently do nothing)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LocalizedText(StrictModel):
+    """A text in Simplified Chinese (shown to candidates) and English (for reviewers)."""
+
+    zh: str = Field(min_length=1, description="Simplified Chinese text; may use {{ params.name }}.")
+    en: str = Field(min_length=1, description="English text; may use {{ params.name }}.")
+
+
+def _keep_placeholder(value: Any, handler: Any) -> Any:
+    return value if is_placeholder(value) else handler(value)
+
+
+def TemplatedInt(*, ge: int, le: int | None = None) -> Any:
+    """An int in [ge, le], or a ``{{ params.x }}`` placeholder (checked once filled in)."""
+    bounds: dict[str, Any] = {"type": "integer", "minimum": ge}
+    if le is not None:
+        bounds["maximum"] = le
+    return Annotated[
+        int, Field(ge=ge, le=le), WrapValidator(_keep_placeholder), PlainSerializer(lambda v: v, return_type=Any),
+        WithJsonSchema({"anyOf": [bounds, {"type": "string", "pattern": PLACEHOLDER_PATTERN}]}),
+    ]
+
+
+class ShopSpec(StrictModel):
+    """The generated base shop (fixtures.generators.generate_shop): the same spec, the same shop."""
+
+    seed: TemplatedInt(ge=0) = Field(description="Seed of the generated shop (catalogue, customers, orders); ≥ 0.")
+    products: TemplatedInt(ge=1, le=500) = Field(description="Number of products, 1–500.")
+    orders: TemplatedInt(ge=0, le=5000) = Field(description="Number of orders, 0–5000 (needs customers ≥ 1 when > 0).")
+    customers: TemplatedInt(ge=0, le=2000) = Field(description="Number of customers, 0–2000.")
+
+    @model_validator(mode="after")
+    def _orders_need_customers(self) -> ShopSpec:
+        if isinstance(self.orders, int) and isinstance(self.customers, int) and self.orders and not self.customers:
+            raise ValueError(_("有订单时 customers 至少为 1（orders > 0 needs customers ≥ 1）"))
+        return self
+
+
+class SetupSpec(StrictModel):
+    """The starting state of the candidate's shop; what YAML cannot say, variant.setup does."""
+
+    shop: ShopSpec = Field(description="The generated base shop every variant starts from.")
+
+
+def _check_model_name(name: str, *, allow_sandbox: bool = False) -> str:
+    from .shopmodels import ShopNameError, shop_model
+
+    if allow_sandbox and str(name).strip().lower() == "sandbox":
+        return "sandbox"
+    try:
+        shop_model(name)
+    except ShopNameError as exc:
+        raise ValueError(str(exc)) from None
+    return name.strip().lower()
+
+
+class ScopeChange(StrictModel):
+    """Fields of one table the task may change on existing rows."""
+
+    model: str = Field(description="A shop_sim model name, lowercase (order, product, refund …); "
+                                    "sandbox for the shop's own name and service_status.")
+    fields: list[str] = Field(min_length=1, description='Field names the task may change; ["*"] = any field.')
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        return _check_model_name(value, allow_sandbox=True)
+
+    @model_validator(mode="after")
+    def _fields(self) -> ScopeChange:
+        from .shopmodels import ShopNameError, attname, shop_model
+
+        if self.fields == ["*"]:
+            return self
+        if self.model == "sandbox":
+            from .snapshot import SANDBOX_FIELDS
+
+            bad = [f for f in self.fields if f not in SANDBOX_FIELDS]
+            if bad:
+                raise ValueError(_("sandbox 只有这些字段可修改：%(allowed)s（不是 %(bad)s）")
+                                 % {"allowed": ", ".join(SANDBOX_FIELDS), "bad": ", ".join(bad)})
+            return self
+        try:
+            model = shop_model(self.model)
+        except ShopNameError:
+            return self
+        bad = []
+        for name in self.fields:
+            try:
+                attname(model, name)
+            except ShopNameError as exc:
+                bad.append(str(exc))
+        if bad:
+            raise ValueError("；".join(bad))
+        return self
+
+
+class Scope(StrictModel):
+    """What the task may change; any other change to the shop is collateral damage."""
+
+    may_change: list[ScopeChange] = Field(default_factory=list,
+                                          description="Existing rows' fields the task may change.")
+    may_create: list[str] = Field(default_factory=list, description="Models the task may add rows to.")
+    may_delete: list[str] = Field(default_factory=list, description="Models the task may delete rows from.")
+    deduct: Decimal = Field(default=Decimal(0), ge=0, max_digits=6, decimal_places=2,
+                            description="Points deducted per collateral change (0 = report only); capped at the total.")
+
+    @field_validator("may_create", "may_delete")
+    @classmethod
+    def _models(cls, values: list[str]) -> list[str]:
+        return [_check_model_name(v) for v in values]
+
+
+class CheckSpec(BaseModel):
+    """``kind`` names a registered check kind; every other key is that kind's parameters."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str = Field(min_length=1, description="A registered check kind: state, page, file, transcript, text, manual.")
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The raw (untemplated) parameters of the kind."""
+        return dict(self.model_extra or {})
+
+
+class Criterion(StrictModel):
+    """One rubric line: what is checked, how many points it is worth, and how it is checked."""
+
+    id: str = Field(pattern=CRITERION_ID_PATTERN,
+                    description="Unique within the scenario: a lowercase slug (a-z, 0-9, _), starting with a letter.")
+    points: Decimal = Field(gt=0, max_digits=6, decimal_places=2, description="Points, > 0, at most 2 decimals.")
+    description: LocalizedText = Field(description="What the candidate must have done; may use {{ params.name }}.")
+    check: CheckSpec = Field(description="How it is checked: kind plus that kind's parameters (templated per variant).")
+
+
+class Scenario(StrictModel):
+    """scenario.yaml: metadata, setup, scope and rubric of one task."""
+
+    uuid: UUID = Field(description="Stable identity of the scenario; never reused.")
+    version: int = Field(ge=1, description="Bumped when the rubric or setup changes; reports record it.")
+    slug: str = Field(pattern=SLUG_PATTERN, description="Equals the folder name: lowercase words joined by '-'.")
+    title: LocalizedText = Field(description="The task's title.")
+    levels: list[Literal[LEVELS]] = Field(min_length=1, description="Skill levels the task belongs to: 五级 四级 三级 二级 一级.")
+    module: Literal[MODULES] = Field(description="The operational-exam module (EXAM_SPEC.md).")
+    minutes: int = Field(ge=1, le=240, description="Time allowed, in minutes.")
+    points: Decimal = Field(gt=0, max_digits=6, decimal_places=2,
+                            description="Total points; equals the sum of the rubric's points.")
+    setup: SetupSpec = Field(description="The starting state of the candidate's shop.")
+    scope: Scope = Field(default_factory=Scope,
+                         description="What the task may change (collateral damage is everything else).")
+    rubric: list[Criterion] = Field(min_length=1, description="The criteria, in the order reports show them.")
+
+    @field_validator("levels")
+    @classmethod
+    def _unique_levels(cls, values: list[str]) -> list[str]:
+        if len(set(values)) != len(values):
+            raise ValueError(_("levels 中有重复"))
+        return values
+
+    @model_validator(mode="after")
+    def _cross_fields(self, info: ValidationInfo) -> Scenario:
+        if info.context and info.context.get("skip_cross_checks"):
+            return self  # the loader runs cross_field_problems itself, with exact paths
+        problems = cross_field_problems(self.model_dump(mode="python"))
+        if problems:
+            raise ValueError("；".join(f"{path}: {message}" for path, message in problems))
+        return self
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        for criterion in self.rubric:
+            if criterion.id == criterion_id:
+                return criterion
+        raise KeyError(criterion_id)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except Exception:
+        return None
+
+
+def cross_field_problems(data: Any) -> list[tuple[str, str]]:
+    """Rules across fields, checked on raw data so they are reported even when other fields are
+    broken: points equal the rubric's sum, criterion ids are unique."""
+    if not isinstance(data, dict):
+        return []
+    problems: list[tuple[str, str]] = []
+    rubric = data.get("rubric")
+    if isinstance(rubric, list):
+        seen: dict[str, int] = {}
+        for index, item in enumerate(rubric):
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                if item["id"] in seen:
+                    problems.append((f"rubric[{index}].id",
+                                     _("评分项 id %(id)s 与 rubric[%(index)s] 重复")
+                                     % {"id": repr(item["id"]), "index": seen[item["id"]]}))
+                else:
+                    seen[item["id"]] = index
+        values = [_decimal(item.get("points")) if isinstance(item, dict) else None for item in rubric]
+        total = _decimal(data.get("points"))
+        if total is not None and values and all(v is not None for v in values) and sum(values) != total:
+            problems.append(("points", _("总分 %(total)s 不等于评分项分值之和 %(sum)s") % {"total": total, "sum": sum(values)}))
+    return problems
+
+
+# -- JSON Schema --------------------------------------------------------------------------------
+
+PLACEHOLDER_SCHEMA = {"type": "string", "pattern": PLACEHOLDER_PATTERN,
+                      "description": "A variant parameter: exactly one {{ params.name }}."}
+
+
+def _prefix_refs(node: Any, prefix: str) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                out[key] = "#/$defs/" + prefix + value[len("#/$defs/"):]
+            else:
+                out[key] = _prefix_refs(value, prefix)
+        return out
+    if isinstance(node, list):
+        return [_prefix_refs(v, prefix) for v in node]
+    return node
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """JSON Schema of scenario.yaml with each registered kind's parameters as one branch of
+    ``check`` (every top-level parameter also accepts a placeholder)."""
+    from autograder.registry import load_kinds
+
+    schema = Scenario.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "scenario.yaml"
+    defs = schema.setdefault("$defs", {})
+    branches = []
+    for name, kind in sorted(load_kinds().items()):
+        prefix = f"{name}__"
+        params = _prefix_refs(copy.deepcopy(kind.Params.model_json_schema(mode="validation")), prefix)
+        for def_name, definition in params.pop("$defs", {}).items():
+            defs[prefix + def_name] = definition
+        properties = {"kind": {"const": name, "description": f"The {name!r} check kind."}}
+        for prop, prop_schema in params.get("properties", {}).items():
+            properties[prop] = {"anyOf": [prop_schema, PLACEHOLDER_SCHEMA],
+                                "description": prop_schema.get("description", "")}
+        branch = {
+            "type": "object",
+            "title": f"check kind {name}",
+            "description": (kind.__doc__ or params.get("description") or "").strip().split("\n")[0],
+            "properties": properties,
+            "required": ["kind", *params.get("required", [])],
+            "additionalProperties": False,
+        }
+        branches.append(branch)
+    check = defs["CheckSpec"]
+    defs["CheckSpec"] = {"description": check.get("description", ""), "oneOf": branches}
+    return schema

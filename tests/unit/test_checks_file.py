@@ -1,0 +1,173 @@
+"""The ``file`` kind: an uploaded CSV/XLSX read tolerantly, compared sub-check by sub-check; an
+unreadable upload is a zero with a clear Chinese reason, never an exception."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from openpyxl import Workbook
+from pydantic import ValidationError
+
+from autograder.checks.file import FileParams, FileProblem, read_table
+from tests.unit.scenario_fixtures.helpers import run_check
+
+HEADER = "订单号,手机号,下单日期,金额"
+ROWS = [("2026110100001", "13800138000", "2026-11-01", "12.50"),
+        ("2026110100002", "13900139000", "2026-11-02", "99.00"),
+        ("2026110100003", "13700137000", "2026-11-03", "0.00")]
+PARAMS = {"upload": "clean", "expected": {"rows": [dict(zip(HEADER.split(","), r)) for r in ROWS]},
+          "key": "订单号", "normalise": {"手机号": "phone", "下单日期": "date", "金额": "money"}}
+
+
+def csv_text(rows=ROWS, header=HEADER) -> str:
+    return "\n".join([header, *(",".join(r) for r in rows)]) + "\n"
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def grade(path: Path | None, params=PARAMS, points="5", **extra):
+    uploads = {"clean": path} if path is not None else {}
+    return run_check("file", params, None, points=points, uploads=uploads, **extra)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_in_every_common_encoding_scores_full(tmp_path, encoding):
+    result = grade(write(tmp_path, "clean.csv", csv_text().encode(encoding)))
+    assert result.score == Decimal("5.00"), result.message
+    assert result.message == "表格符合要求"
+    assert result.actual["subchecks"] == {k: "1.00" for k in ("columns", "rows", "duplicates", "nulls", "values")}
+
+
+def test_tab_separated_and_utf16_text_exported_by_excel(tmp_path):
+    tsv = csv_text().replace(",", "\t")
+    assert grade(write(tmp_path, "a.csv", tsv.encode("utf-8"))).score == Decimal(5)
+    assert grade(write(tmp_path, "b.txt", tsv.encode("utf-16"))).score == Decimal(5)
+
+
+def xlsx(tmp_path: Path, name: str, rows, header=HEADER.split(",")) -> Path:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(list(row))
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def test_xlsx_with_typed_cells_scores_full(tmp_path):
+    rows = [(2026110100001, 13800138000, date(2026, 11, 1), 12.5),
+            ("2026110100002", "13900139000", datetime(2026, 11, 2), 99),
+            ("2026110100003", 13700137000, "2026-11-03", 0)]
+    assert grade(xlsx(tmp_path, "clean.xlsx", rows)).score == Decimal(5)
+
+
+def test_xlsx_is_recognised_by_content_not_by_extension(tmp_path):
+    path = xlsx(tmp_path, "renamed.csv", ROWS)
+    assert grade(path).score == Decimal(5)
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "内容是PNG 图片"),
+    (b"", "文件是空的"),
+    (b"   \n\n", "文件是空的"),
+    (b"PK\x03\x04this is not a workbook", "无法读取 Excel 文件"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "旧版 Excel（.xls）"),
+    (b"a,b\n1,\x00\x01\x02\n", "不是 CSV 或 Excel"),
+    (b"%PDF-1.7 ...", "PDF 文档"),
+])
+def test_unreadable_uploads_are_zero_with_a_reason(tmp_path, data, reason):
+    result = grade(write(tmp_path, "clean.csv", data))
+    assert result.score == 0 and result.error == ""
+    assert result.message.startswith("上传的文件无法读取：") and reason in result.message
+
+
+def test_a_missing_upload_is_zero_with_a_reason(tmp_path):
+    result = grade(None)
+    assert result.score == 0 and "未找到上传的文件" in result.message
+    result = grade(tmp_path / "gone.csv")
+    assert result.score == 0 and "未找到上传的文件" in result.message
+
+
+def test_missing_columns_lose_their_share(tmp_path):
+    text = "\n".join(["订单号,手机号,金额", *(f"{r[0]},{r[1]},{r[3]}" for r in ROWS)])
+    result = grade(write(tmp_path, "c.csv", text.encode()), points="10")
+    # columns 3/4, rows 1, duplicates 1, nulls 3/4, values 9/12 → (0.75+1+1+0.75+0.75)/5
+    assert result.score == Decimal("8.50")
+    assert "缺少列：下单日期" in result.message
+
+
+def test_headers_match_tolerantly(tmp_path):
+    text = csv_text(header=" 订单号 ,手机号,下单日期,金额 ").replace("订单号", "订单号")
+    assert grade(write(tmp_path, "h.csv", text.encode())).score == Decimal(5)
+
+
+def test_duplicates_and_row_count(tmp_path):
+    rows = [*ROWS, ROWS[0]]
+    result = grade(write(tmp_path, "d.csv", csv_text(rows).encode()), points="10")
+    assert result.score == Decimal("6.00")  # rows and duplicates lost, the rest right
+    assert "行数应为 3，实际 4" in result.message and "有重复记录（主键 订单号）：2026110100001" in result.message
+
+
+def test_unnormalised_values_are_named_with_the_rule_they_break(tmp_path):
+    rows = [("2026110100001", "138-0013-8000", "2026/11/1", "12.5"), *ROWS[1:]]
+    result = grade(write(tmp_path, "n.csv", csv_text(rows).encode()), points="10")
+    assert result.score == Decimal("9.50")  # values 9/12
+    assert "2026110100001 的 手机号“138-0013-8000”不是 11 位纯数字手机号" in result.message
+    assert "下单日期“2026/11/1”不是 YYYY-MM-DD 格式的日期" in result.message
+    assert "金额“12.5”不是保留两位小数的金额（如 12.50）" in result.message
+
+
+def test_wrong_values_and_empty_cells(tmp_path):
+    rows = [("2026110100001", "13800138001", "2026-11-01", ""), *ROWS[1:]]
+    result = grade(write(tmp_path, "w.csv", csv_text(rows).encode()), points="10")
+    assert "手机号“13800138001”应为“13800138000”" in result.message
+    assert "有空值：金额（第 2 行）" in result.message
+    assert Decimal(0) < result.score < Decimal(10)
+
+
+def test_missing_rows_are_reported_by_key(tmp_path):
+    result = grade(write(tmp_path, "m.csv", csv_text(ROWS[:2]).encode()), points="10")
+    assert "缺少记录 2026110100003" in result.message
+
+
+def test_expected_data_from_an_asset(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "clean.csv").write_bytes(csv_text().encode("gbk"))
+    scenario = SimpleNamespace(asset_path=lambda name: tmp_path / "assets" / name)
+    params = {**PARAMS, "expected": {"asset": "clean.csv"}}
+    upload = write(tmp_path, "u.csv", csv_text().encode("utf-8-sig"))
+    assert grade(upload, params, scenario=scenario).score == Decimal(5)
+
+
+def test_all_or_nothing(tmp_path):
+    rows = [("2026110100001", "138-0013-8000", "2026-11-01", "12.50"), *ROWS[1:]]
+    params = {**PARAMS, "partial": "all_or_nothing"}
+    assert grade(write(tmp_path, "a.csv", csv_text(rows).encode()), params).score == 0
+
+
+def test_read_table_drops_blank_rows_and_refuses_headerless_files(tmp_path):
+    frame = read_table(write(tmp_path, "b.csv", (csv_text() + ",,,\n\n").encode()))
+    assert len(frame) == 3
+    with pytest.raises(FileProblem):
+        read_table(write(tmp_path, "x.csv", b"\x00\x01"))
+
+
+@pytest.mark.parametrize("bad", [
+    {"upload": "x", "expected": {}},
+    {"upload": "x", "expected": {"asset": "a.csv", "rows": []}},
+    {"upload": "x", "expected": {"asset": "../secret.csv"}},
+    {"upload": "x", "expected": {"asset": "/etc/passwd"}},
+    {"upload": "x", "expected": {"rows": [{"a": 1}]}, "columns": ["a"], "key": "b"},
+    {"upload": "x", "expected": {"rows": [{"a": 1}, {"b": 2}]}},
+    {"upload": "x", "expected": {"rows": []}, "normalise": {"a": "upper"}},
+])
+def test_params_refused(bad):
+    with pytest.raises(ValidationError):
+        FileParams.model_validate(bad)

@@ -1,0 +1,147 @@
+"""The ``state`` kind: rows of the shop, counted and compared tolerantly, with per-row credit."""
+
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from autograder.checks.state import StateParams
+from shop_sim.models import Order, Product
+from tests.unit.scenario_fixtures.helpers import run_check, small_shop
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def shop():
+    sandbox = small_shop()
+    orders = list(Order.objects.for_sandbox(sandbox).order_by("pk")[:3])
+    for index, order in enumerate(orders):
+        order.order_no = f"T00{index}"
+        order.status = Order.Status.PAID
+        order.carrier, order.waybill_no, order.seller_memo = "", "", ""
+        order.save()
+    return sandbox
+
+
+def ship(sandbox, order_no, carrier="SF", waybill="SF123456789012"):
+    Order.objects.for_sandbox(sandbox).filter(order_no=order_no).update(
+        status=Order.Status.SHIPPED, carrier=carrier, waybill_no=waybill)
+
+
+SHIP = {"model": "order", "filter": {"order_no__in": ["T000", "T001", "T002"]},
+        "expect": {"status": "shipped", "waybill_no": {"empty": False}}, "partial": "per_row"}
+
+
+def test_all_rows_match_full_marks(shop):
+    for no in ("T000", "T001", "T002"):
+        ship(shop, no)
+    result = run_check("state", SHIP, shop, points="6")
+    assert result.score == Decimal("6.00") and result.max == Decimal("6.00")
+    assert "符合要求" in result.message and result.error == ""
+    assert result.actual["rows"] == 3 and result.actual["matching"] == 3
+
+
+def test_per_row_partial_credit_and_a_message_naming_the_order(shop):
+    ship(shop, "T000")
+    result = run_check("state", SHIP, shop, points="6")
+    assert result.score == Decimal("2.00")
+    assert "1/3 条订单符合要求" in result.message
+    assert "订单 T001：期望 交易状态 卖家已发货，等待买家确认（shipped），实际 买家已付款，等待发货（paid）" in result.message
+    assert "期望 运单号 已填写，实际 空" in result.message
+    assert [m["row"] for m in result.actual["mismatches"]] == ["订单 T001", "订单 T002"]
+
+
+def test_all_or_nothing_gives_zero_unless_every_row_matches(shop):
+    ship(shop, "T000")
+    ship(shop, "T001")
+    result = run_check("state", {**SHIP, "partial": "all_or_nothing"}, shop)
+    assert result.score == 0
+    ship(shop, "T002")
+    assert run_check("state", {**SHIP, "partial": "all_or_nothing"}, shop).score == Decimal(10)
+
+
+def test_no_rows_is_zero_with_a_clear_message(shop):
+    result = run_check("state", {**SHIP, "filter": {"order_no": "NOPE"}}, shop)
+    assert result.score == 0 and "没有找到符合条件的订单记录" in result.message
+
+
+def test_tolerant_matching_full_width_spaces_and_case(shop):
+    ship(shop, "T000", waybill="ＳＦ１２３４５６７８９０１２")
+    params = {"model": "order", "filter": {"order_no": "T000"}, "expect": {"waybill_no": "sf 123456789012"}}
+    assert run_check("state", params, shop).score == Decimal(10)
+    strict = {**params, "expect": {"waybill_no": {"eq": "SF123456789012", "strict": True}}}
+    assert run_check("state", strict, shop).score == 0
+
+
+def test_amounts_compare_by_value_and_choice_labels_mean_their_value(shop):
+    Order.objects.for_sandbox(shop).filter(order_no="T000").update(shipping_fee=Decimal("0"))
+    params = {"model": "order", "filter": {"order_no": "T000"},
+              "expect": {"shipping_fee": "¥0.00", "status": "买家已付款，等待发货"}}
+    assert run_check("state", params, shop).score == Decimal(10)
+    params["expect"] = {"shipping_fee": {"lte": "0元"}, "status": {"in": ["paid", "shipped"]}}
+    assert run_check("state", params, shop).score == Decimal(10)
+
+
+def test_count_expectations(shop):
+    on_sale = Product.objects.for_sandbox(shop).filter(status="on_sale").count()
+    base = {"model": "product", "filter": {"status": "on_sale"}}
+    assert run_check("state", {**base, "count": {"eq": on_sale}}, shop).score == Decimal(10)
+    result = run_check("state", {**base, "count": {"min": on_sale + 2}}, shop)
+    assert result.score == 0 and f"期望 至少 {on_sale + 2} 条，实际 {on_sale} 条" in result.message
+    partial = run_check("state", {**base, "count": {"min": on_sale * 2}, "partial": "per_row"}, shop)
+    assert partial.score == Decimal(5)
+    none = run_check("state", {"model": "product", "filter": {"title": "不存在"}, "count": {"eq": 0}}, shop)
+    assert none.score == Decimal(10)
+
+
+def test_per_row_with_too_many_rows_costs_the_surplus(shop):
+    for no in ("T000", "T001", "T002"):
+        ship(shop, no)
+    params = {"model": "order", "filter": {"status": "shipped", "order_no__startswith": "T00"},
+              "expect": {"carrier": "SF"}, "count": {"max": 2}, "partial": "per_row"}
+    result = run_check("state", params, shop, points="3")
+    assert result.score == Decimal("2.00")  # 3 good rows, 1 over the ceiling: (3 - 1) / 3
+    assert "期望 至多 2 条，实际 3 条" in result.message
+
+
+def test_relations_within_the_shop(shop):
+    order = Order.objects.for_sandbox(shop).get(order_no="T000")
+    params = {"model": "order", "filter": {"order_no": "T000"},
+              "expect": {"customer__nickname": order.customer.nickname}}
+    assert run_check("state", params, shop).score == Decimal(10)
+    lines = {"model": "order", "filter": {"lines__title__icontains": order.lines.first().title[:4]},
+             "count": {"min": 1}}
+    assert run_check("state", lines, shop).score == Decimal(10)
+
+
+def test_another_sandbox_is_never_read(shop):
+    other = small_shop(seed=4, name="别人的店")
+    Order.objects.for_sandbox(other).filter(pk=Order.objects.for_sandbox(other).first().pk).update(order_no="T000X")
+    params = {"model": "order", "filter": {"order_no": "T000X"}, "count": {"min": 1}}
+    assert run_check("state", params, shop).score == 0
+
+
+@pytest.mark.parametrize("bad, where", [
+    ({"model": "user", "count": {"min": 1}}, "model"),
+    ({"model": "sandbox", "count": {"min": 1}}, "model"),
+    ({"model": "order", "filter": {"sandbox__owner__username": "x"}, "count": {"min": 1}}, "沙箱"),
+    ({"model": "order", "filter": {"customer__sandbox_id": 1}, "count": {"min": 1}}, "沙箱"),
+    ({"model": "order", "filter": {"order_no__regex": ".*"}, "count": {"min": 1}}, "regex"),
+    ({"model": "order", "filter": {"order_no__in": "T1"}, "count": {"min": 1}}, "列表"),
+    ({"model": "order", "expect": {"lines__title": "x"}}, "一对多"),
+    ({"model": "order", "expect": {"nope": "x"}}, "nope"),
+    ({"model": "order"}, "expect 或 count"),
+    ({"model": "order", "count": {"eq": 1, "min": 1}}, "eq"),
+    ({"model": "order", "expect": {"status": {"eq": "paid", "ne": "shipped"}}}, "只能写一个"),
+    ({"model": "order", "count": {"min": 1}, "partial": "some"}, "partial"),
+])
+def test_params_that_are_refused_at_load(bad, where):
+    with pytest.raises(ValidationError) as info:
+        StateParams.model_validate(bad)
+    assert where in str(info.value)

@@ -1,0 +1,111 @@
+"""The ``transcript`` kind: facts the replies give, words they avoid, how fast the first one came."""
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from pydantic import ValidationError
+
+from autograder.checks.transcript import TranscriptParams
+from shop_sim.models import ChatMessage, ChatSession, Customer
+from tests.unit.scenario_fixtures.helpers import run_check
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 11, 11, 12, 0, tzinfo=timezone.utc)
+FACTS = {"customer": "小鹿买买", "must_mention": [["48小时内发货", "两天内发货"], "顺丰"],
+         "forbidden": ["亲亲不知道"], "first_response_seconds": 60}
+
+
+@pytest.fixture
+def sandbox(make_sandbox):
+    return make_sandbox(name="客服测试店")
+
+
+@pytest.fixture
+def chat(sandbox):
+    customer = Customer.objects.create(sandbox=sandbox, nickname="小鹿买买")
+    session = ChatSession.objects.create(sandbox=sandbox, customer=customer, started_at=T0, last_message_at=T0)
+
+    def say(sender: str, body: str, seconds: int) -> ChatMessage:
+        return ChatMessage.objects.create(sandbox=sandbox, session=session, sender=sender, body=body,
+                                          created_at=T0 + timedelta(seconds=seconds))
+
+    return say
+
+
+def grade(sandbox, params=FACTS, points="4", instance=None):
+    return run_check("transcript", params, sandbox, points=points, instance=instance)
+
+
+def test_a_fast_complete_polite_answer_scores_full(sandbox, chat):
+    chat("buyer", "请问什么时候发货？用什么快递？", 0)
+    chat("merchant", "亲，付款后４８小时内发货哦", 20)
+    chat("merchant", "默认发 顺丰", 40)
+    result = grade(sandbox)
+    assert result.score == Decimal("4.00") and result.message == "回复符合要求"
+    assert result.actual["first_response_seconds"] == 20 and result.actual["mentioned"] == [True, True]
+    assert [m["sender"] for m in result.evidence[0]["messages"]] == ["buyer", "merchant", "merchant"]
+
+
+def test_a_missing_fact_is_partial_and_lists_the_accepted_phrasings(sandbox, chat):
+    chat("buyer", "什么时候发货？", 0)
+    chat("merchant", "亲，用顺丰发", 10)
+    result = grade(sandbox)
+    assert result.score == Decimal("3.00")  # 3 of 4 parts: one fact, forbidden, speed
+    assert "未提到：48小时内发货（可接受的说法：48小时内发货 / 两天内发货）" in result.message
+
+
+def test_forbidden_words_and_a_slow_first_response(sandbox, chat):
+    chat("buyer", "什么时候发货？", 0)
+    chat("merchant", "亲亲不知道，两天内发货吧，顺丰", 95)
+    result = grade(sandbox)
+    assert result.score == Decimal("2.00")
+    assert "回复中出现了不应使用的词：亲亲不知道" in result.message
+    assert "首次响应用时 95 秒，要求不超过 60 秒" in result.message
+
+
+def test_banned_ad_words_can_be_forbidden_too(sandbox, chat):
+    chat("buyer", "这个好吗", 0)
+    chat("merchant", "全网最好，48小时内发货，顺丰", 5)
+    result = grade(sandbox, {**FACTS, "banned_ad_words": True})
+    assert result.score == Decimal("3.00") and "最好" in result.message
+
+
+def test_no_reply_no_question_no_customer(sandbox, chat):
+    chat("buyer", "在吗", 0)
+    result = grade(sandbox)
+    assert result.score == 0 and result.message == "没有回复买家“小鹿买买”的咨询"
+    assert grade(sandbox, {**FACTS, "customer": "路人甲"}).message == "找不到买家“路人甲”"
+
+
+def test_auto_replies_count_only_when_asked(sandbox, chat):
+    chat("buyer", "发货时间？", 0)
+    chat("auto", "您好，48小时内发货，默认顺丰", 1)
+    assert grade(sandbox).score == 0
+    assert grade(sandbox, {**FACTS, "count_auto_replies": True}).score == Decimal(4)
+
+
+def test_history_from_the_starting_state_neither_earns_nor_answers(sandbox, chat):
+    old_question = chat("buyer", "上次的问题", -3600)
+    old_answer = chat("merchant", "48小时内发货，顺丰", -3500)
+    chat("buyer", "这次什么时候发？", 0)
+    instance = SimpleNamespace(baseline_rows=lambda: {"chatmessage": {str(old_question.pk): {},
+                                                                      str(old_answer.pk): {}}})
+    result = grade(sandbox, instance=instance)
+    assert result.score == 0 and "没有回复" in result.message
+    chat("merchant", "两天内发货，顺丰", 30)
+    result = grade(sandbox, instance=instance)
+    assert result.score == Decimal(4) and result.actual["first_response_seconds"] == 30
+    assert result.actual["questions"] == 1
+
+
+@pytest.mark.parametrize("bad", [
+    {"customer": "x"},
+    {"customer": "", "forbidden": ["a"]},
+    {"customer": "x", "must_mention": [[" "]]},
+    {"customer": "x", "first_response_seconds": 0},
+])
+def test_params_refused(bad):
+    with pytest.raises(ValidationError):
+        TranscriptParams.model_validate(bad)
