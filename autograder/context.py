@@ -63,8 +63,24 @@ class CheckContext:
     # -- files -----------------------------------------------------------------------------------
 
     def uploaded_file(self, name: str) -> Path | None:
+        """The candidate's file for upload slot ``name``: an explicit upload handed to grade(),
+        else the newest file of that name the candidate uploaded to the shop's 文件中心; the slot
+        ``latest`` takes the newest upload whatever its name (candidates name files freely)."""
         path = self.uploads.get(name)
-        return Path(path) if path is not None else None
+        if path is not None:
+            return Path(path)
+        from shop_sim.models import ShopFile
+
+        uploads = ShopFile.objects.for_sandbox(self.sandbox).filter(kind=ShopFile.Kind.UPLOAD).order_by("-id")
+        if name != "latest":
+            uploads = uploads.filter(name=name)
+        shop_file = uploads.first()
+        if shop_file is None or not shop_file.file:
+            return None
+        try:
+            return Path(shop_file.file.path)
+        except (NotImplementedError, ValueError):
+            return None
 
     def asset_path(self, name: str) -> Path:
         if self.scenario is None:

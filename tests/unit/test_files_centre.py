@@ -113,3 +113,18 @@ def test_another_sandboxes_file_is_404(console_client, make_sandbox):
     assert console_client.get(f"/console/files/{f.pk}/download/").status_code == 404
     assert console_client.post(f"/console/files/{f.pk}/delete/").status_code == 404
     assert ShopFile.objects.filter(pk=f.pk).exists()
+
+
+def test_grading_context_finds_uploads_in_the_file_centre(sandbox, candidate):
+    from decimal import Decimal
+
+    from autograder.context import CheckContext
+
+    actor = Actor.merchant(candidate)
+    shopfile_upload(sandbox=sandbox, actor=actor, name="第一版.csv", data=b"a\n1\n")
+    newest = shopfile_upload(sandbox=sandbox, actor=actor, name="清洗结果.csv", data=b"a\n2\n")
+    ctx = CheckContext(sandbox=sandbox, params={}, points=Decimal("1"))
+    assert ctx.uploaded_file("latest").read_bytes() == b"a\n2\n"
+    assert ctx.uploaded_file("第一版.csv").read_bytes() == b"a\n1\n"
+    assert ctx.uploaded_file("没有这个.csv") is None
+    assert ctx.uploaded_file("清洗结果.csv") == ctx.uploaded_file("latest") == __import__("pathlib").Path(newest.file.path)
