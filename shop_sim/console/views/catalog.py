@@ -9,7 +9,6 @@ from django.forms.utils import ErrorDict
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,8 +17,9 @@ from shop_sim.console.forms import catalog as forms
 from shop_sim.models import Category, Product, ShippingTemplate
 from shop_sim.selectors import catalog as selectors
 from shop_sim.services import catalog as services
-from shop_sim.services.base import Actor, ShopError
+from shop_sim.services.base import ShopError
 from shop_sim.services.text import byte_length
+from shop_sim.console.helpers import merchant_actor, safe_next
 from shop_sim.tenancy import console_view
 
 PER_PAGE = 20
@@ -27,16 +27,8 @@ TABS = [("on_sale", gettext_lazy("出售中的宝贝")), ("in_warehouse", gettex
         ("all", gettext_lazy("全部宝贝"))]
 
 
-def _actor(request) -> Actor:
-    return Actor.merchant(request.user)
 
 
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
-        return target
-    return default
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,7 +63,7 @@ def product_list(request):
 @require_POST
 def product_bulk_status(request):
     default = reverse("console:product_list")
-    back = _safe_next(request, default)
+    back = safe_next(request, default)
     form = forms.BulkStatusForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -80,7 +72,7 @@ def product_bulk_status(request):
         return redirect(back)
     status = form.cleaned_data["action"]
     try:
-        result = services.product_bulk_set_status(sandbox=request.sandbox, actor=_actor(request),
+        result = services.product_bulk_set_status(sandbox=request.sandbox, actor=merchant_actor(request),
                                                   product_ids=form.cleaned_data["ids"], status=status)
     except ShopError as exc:
         messages.error(request, exc.message)
@@ -100,13 +92,13 @@ def product_status(request, product_id: int):
     product = get_object_or_404(Product.objects.for_sandbox(request.sandbox), pk=product_id)
     if request.method != "POST":  # the id is checked first, so another shop's id is a 404 either way
         return HttpResponseNotAllowed(["POST"])
-    back = _safe_next(request, reverse("console:product_list"))
+    back = safe_next(request, reverse("console:product_list"))
     form = forms.ProductStatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("无效的操作"))
         return redirect(back)
     try:
-        services.product_set_status(sandbox=request.sandbox, actor=_actor(request), product=product,
+        services.product_set_status(sandbox=request.sandbox, actor=merchant_actor(request), product=product,
                                     status=form.cleaned_data["status"])
     except ShopError as exc:
         messages.error(request, exc.message)
@@ -142,12 +134,12 @@ def _editor_post(request, product: Product | None):
     try:
         if product is None:
             saved = services.product_create(
-                sandbox=request.sandbox, actor=_actor(request), data=editor.product_data(),
+                sandbox=request.sandbox, actor=merchant_actor(request), data=editor.product_data(),
                 main_images=editor.main_images, detail_images=editor.detail_images)
             messages.success(request, _("宝贝“%(title)s”发布成功") % {"title": saved.title})
         else:
             saved = services.product_update(
-                sandbox=request.sandbox, actor=_actor(request), product=product, data=editor.product_data(),
+                sandbox=request.sandbox, actor=merchant_actor(request), product=product, data=editor.product_data(),
                 main_images=editor.main_images, detail_images=editor.detail_images,
                 remove_image_ids=editor.remove_image_ids)
             messages.success(request, _("宝贝“%(title)s”已保存") % {"title": saved.title})
@@ -200,7 +192,7 @@ def category_create(request):
     form = forms.CategoryForm(request.POST, sandbox=request.sandbox)
     if form.is_valid():
         try:
-            category = services.category_create(sandbox=request.sandbox, actor=_actor(request),
+            category = services.category_create(sandbox=request.sandbox, actor=merchant_actor(request),
                                                 name=form.cleaned_data["name"], parent=form.cleaned_data["parent"])
         except ShopError as exc:
             form.add_error(None, exc.message)
@@ -220,7 +212,7 @@ def category_edit(request, category_id: int):
         form = forms.CategoryForm(request.POST, sandbox=request.sandbox, category=category)
         if form.is_valid():
             try:
-                services.category_update(sandbox=request.sandbox, actor=_actor(request), category=category,
+                services.category_update(sandbox=request.sandbox, actor=merchant_actor(request), category=category,
                                          name=form.cleaned_data["name"], parent=form.cleaned_data["parent"],
                                          position=form.cleaned_data["position"])
             except ShopError as exc:
@@ -240,7 +232,7 @@ def category_move(request, category_id: int):
     if request.method != "POST":  # the id is checked first, so another shop's id is a 404 either way
         return HttpResponseNotAllowed(["POST"])
     try:
-        services.category_move(sandbox=request.sandbox, actor=_actor(request), category=category,
+        services.category_move(sandbox=request.sandbox, actor=merchant_actor(request), category=category,
                                direction=request.POST.get("direction", ""))
     except ShopError as exc:
         messages.error(request, exc.message)
@@ -253,7 +245,7 @@ def category_delete(request, category_id: int):
     if request.method != "POST":  # the id is checked first, so another shop's id is a 404 either way
         return HttpResponseNotAllowed(["POST"])
     try:
-        services.category_delete(sandbox=request.sandbox, actor=_actor(request), category=category)
+        services.category_delete(sandbox=request.sandbox, actor=merchant_actor(request), category=category)
     except ShopError as exc:
         messages.error(request, exc.message)
     else:
@@ -300,9 +292,9 @@ def _shipping_page(request, template: ShippingTemplate | None):
         data = forms.shipping_template_data(form, rules)
         try:
             if template is None:
-                saved = services.shipping_template_create(sandbox=request.sandbox, actor=_actor(request), data=data)
+                saved = services.shipping_template_create(sandbox=request.sandbox, actor=merchant_actor(request), data=data)
             else:
-                saved = services.shipping_template_update(sandbox=request.sandbox, actor=_actor(request),
+                saved = services.shipping_template_update(sandbox=request.sandbox, actor=merchant_actor(request),
                                                           template=template, data=data)
         except ShopError as exc:
             errors.append(exc.message)
@@ -334,7 +326,7 @@ def shipping_delete(request, shippingtemplate_id: int):
     if request.method != "POST":  # the id is checked first, so another shop's id is a 404 either way
         return HttpResponseNotAllowed(["POST"])
     try:
-        services.shipping_template_delete(sandbox=request.sandbox, actor=_actor(request), template=template)
+        services.shipping_template_delete(sandbox=request.sandbox, actor=merchant_actor(request), template=template)
     except ShopError as exc:
         messages.error(request, exc.message)
     else:

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +17,7 @@ from shop_sim.selectors import chat as chat_selectors
 from shop_sim.services import chat as chat_services
 from shop_sim.services.base import Actor, ShopError
 from shop_sim.simulator.broadcast import chat_broadcast, pushes_send_sync, read_pushes
+from shop_sim.console.helpers import safe_next
 from shop_sim.tenancy import console_view
 
 
@@ -73,12 +73,6 @@ def chat_reply(request, chatsession_id: int):
     return render(request, "console/chat/inbox.html", _inbox_context(request, session, reply_form=form))
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 @console_view
@@ -91,7 +85,7 @@ def chat_status(request):
         messages.success(request, _("客服状态已切换为：%(status)s") % {"status": sandbox.get_service_status_display()})
     else:
         messages.error(request, _("无效的客服状态"))
-    return HttpResponseRedirect(_safe_next(request, reverse("console:chat_inbox")))
+    return HttpResponseRedirect(safe_next(request, reverse("console:chat_inbox")))
 
 
 # --- 自动回复 ---------------------------------------------------------------------------------------

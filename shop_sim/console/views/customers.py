@@ -19,14 +19,13 @@ from shop_sim.models import Customer, CustomerTag
 from shop_sim.selectors.customers import customer_orders, customer_search, customer_total_spent
 from shop_sim.selectors.customers import customertag_list as customertag_query
 from shop_sim.services import customers as services
-from shop_sim.services.base import Actor, ShopError
+from shop_sim.services.base import ShopError
+from shop_sim.console.helpers import merchant_actor
 from shop_sim.tenancy import console_view
 
 PAGE_SIZE = 20
 
 
-def _actor(request) -> Actor:
-    return Actor.merchant(request.user)
 
 
 @console_view
@@ -67,7 +66,7 @@ def customer_bulk_tags(request):
     data = form.cleaned_data
     add = data["operation"] == "add"
     try:
-        changed = services.customer_tag_bulk(sandbox=request.sandbox, actor=_actor(request),
+        changed = services.customer_tag_bulk(sandbox=request.sandbox, actor=merchant_actor(request),
                                              customers=data["customers"], tag=data["tag"], add=add)
     except ShopError as exc:
         messages.error(request, exc.message)
@@ -114,7 +113,7 @@ def customer_update(request, customer_id: int):
     form = CustomerEditForm(request.POST, prefix="edit")
     if form.is_valid():
         try:
-            services.customer_update(sandbox=request.sandbox, actor=_actor(request), customer=customer,
+            services.customer_update(sandbox=request.sandbox, actor=merchant_actor(request), customer=customer,
                                      **form.cleaned_data)
         except ShopError as exc:
             form.add_error(None, exc.message)
@@ -134,7 +133,7 @@ def customer_tags(request, customer_id: int):
     form = CustomerTagsForm(request.POST, sandbox=request.sandbox, prefix="tags")
     if form.is_valid():
         try:
-            services.customer_tags_set(sandbox=request.sandbox, actor=_actor(request), customer=customer,
+            services.customer_tags_set(sandbox=request.sandbox, actor=merchant_actor(request), customer=customer,
                                        tags=form.cleaned_data["tags"])
         except ShopError as exc:
             form.add_error(None, exc.message)
@@ -164,7 +163,7 @@ def customertag_list(request):
     form = CustomerTagForm(request.POST, prefix="new")
     if form.is_valid():
         try:
-            tag = services.customertag_create(sandbox=request.sandbox, actor=_actor(request),
+            tag = services.customertag_create(sandbox=request.sandbox, actor=merchant_actor(request),
                                               name=form.cleaned_data["name"])
         except ShopError as exc:
             form.add_error("name", exc.message)
@@ -186,7 +185,7 @@ def customertag_rename(request, customertag_id: int):
     form = CustomerTagForm(request.POST, prefix=f"tag{tag.pk}")
     if form.is_valid():
         try:
-            services.customertag_rename(sandbox=request.sandbox, actor=_actor(request), tag=tag,
+            services.customertag_rename(sandbox=request.sandbox, actor=merchant_actor(request), tag=tag,
                                         name=form.cleaned_data["name"])
         except ShopError as exc:
             form.add_error("name", exc.message)
@@ -202,7 +201,7 @@ def customertag_delete(request, customertag_id: int):
     if request.method != "POST":
         return redirect("console:customertag_list")
     try:
-        services.customertag_delete(sandbox=request.sandbox, actor=_actor(request), tag=tag)
+        services.customertag_delete(sandbox=request.sandbox, actor=merchant_actor(request), tag=tag)
     except ShopError as exc:
         messages.error(request, exc.message)
     else:

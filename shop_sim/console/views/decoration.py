@@ -21,7 +21,8 @@ from shop_sim.console.forms.decoration import (
 from shop_sim.models import Banner, HomeModule, NavItem
 from shop_sim.selectors.decoration import banner_list, decoration_get, homemodule_list, navitem_list
 from shop_sim.services import decoration as services
-from shop_sim.services.base import Actor, ShopError
+from shop_sim.services.base import ShopError
+from shop_sim.console.helpers import merchant_actor
 from shop_sim.tenancy import console_view
 
 PREVIEW_EVENT = "shopPreviewRefresh"
@@ -90,8 +91,6 @@ def _failed(request, section: str, *, bound: dict | None = None, error: str = ""
     return render(request, "console/decoration/page.html", context)
 
 
-def _actor(request) -> Actor:
-    return Actor.merchant(request.user)
 
 
 def _scoped(request, model, pk: int):
@@ -110,7 +109,7 @@ def decoration(request):
     if not form.is_valid():
         return _failed(request, "basic", bound={"basic": form})
     try:
-        services.decoration_update(sandbox=request.sandbox, actor=_actor(request), **form.cleaned_data)
+        services.decoration_update(sandbox=request.sandbox, actor=merchant_actor(request), **form.cleaned_data)
     except ShopError as exc:
         form.add_error(None, exc.message)
         return _failed(request, "basic", bound={"basic": form})
@@ -125,7 +124,7 @@ def _image_view(form_class, setter, section: str, key: str, message: str):
         if not form.is_valid():
             return _failed(request, section, bound={key: form})
         try:
-            setter(sandbox=request.sandbox, actor=_actor(request), image=form.cleaned_data["image"],
+            setter(sandbox=request.sandbox, actor=merchant_actor(request), image=form.cleaned_data["image"],
                    image_format=form.image_format)
         except ShopError as exc:
             form.add_error(None, exc.message)
@@ -142,14 +141,14 @@ decoration_sign = _image_view(SignForm, services.decoration_sign_set, "sign", "s
 @console_view
 @require_POST
 def decoration_logo_clear(request):
-    services.decoration_logo_clear(sandbox=request.sandbox, actor=_actor(request))
+    services.decoration_logo_clear(sandbox=request.sandbox, actor=merchant_actor(request))
     return _done(request, "logo", _("店标已移除"))
 
 
 @console_view
 @require_POST
 def decoration_sign_clear(request):
-    services.decoration_sign_clear(sandbox=request.sandbox, actor=_actor(request))
+    services.decoration_sign_clear(sandbox=request.sandbox, actor=merchant_actor(request))
     return _done(request, "sign", _("店招图片已移除"))
 
 
@@ -160,7 +159,7 @@ def banner_add(request):
     if not form.is_valid():
         return _failed(request, "banners", bound={"banner": form})
     try:
-        services.banner_add(sandbox=request.sandbox, actor=_actor(request), image=form.cleaned_data["image"],
+        services.banner_add(sandbox=request.sandbox, actor=merchant_actor(request), image=form.cleaned_data["image"],
                             image_format=form.image_format, link=form.cleaned_data["link"],
                             alt=form.cleaned_data["alt"])
     except ShopError as exc:
@@ -174,7 +173,7 @@ def banner_delete(request, banner_id: int):
     banner = _scoped(request, Banner, banner_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.banner_delete(sandbox=request.sandbox, actor=_actor(request), banner=banner)
+    services.banner_delete(sandbox=request.sandbox, actor=merchant_actor(request), banner=banner)
     return _done(request, "banners", _("海报已删除"))
 
 
@@ -188,7 +187,7 @@ def _move_view(model, mover, kwarg: str, section: str):
         if not form.is_valid():
             return _failed(request, section, error=_("无效的移动方向"))
         try:
-            mover(sandbox=request.sandbox, actor=_actor(request), direction=form.cleaned_data["direction"],
+            mover(sandbox=request.sandbox, actor=merchant_actor(request), direction=form.cleaned_data["direction"],
                   **{model._meta.model_name: obj})
         except ShopError as exc:
             return _failed(request, section, error=exc.message)
@@ -209,7 +208,7 @@ def navitem_add(request):
     if not form.is_valid():
         return _failed(request, "nav", bound={"nav": form})
     try:
-        services.navitem_add(sandbox=request.sandbox, actor=_actor(request), **form.cleaned_data)
+        services.navitem_add(sandbox=request.sandbox, actor=merchant_actor(request), **form.cleaned_data)
     except ShopError as exc:
         form.add_error(None, exc.message)
         return _failed(request, "nav", bound={"nav": form})
@@ -225,7 +224,7 @@ def navitem_edit(request, navitem_id: int):
     if not form.is_valid():
         return _failed(request, "nav", bound={"nav_edit": {item.pk: form}})
     try:
-        services.navitem_update(sandbox=request.sandbox, actor=_actor(request), navitem=item, **form.cleaned_data)
+        services.navitem_update(sandbox=request.sandbox, actor=merchant_actor(request), navitem=item, **form.cleaned_data)
     except ShopError as exc:
         form.add_error(None, exc.message)
         return _failed(request, "nav", bound={"nav_edit": {item.pk: form}})
@@ -237,7 +236,7 @@ def navitem_delete(request, navitem_id: int):
     item = _scoped(request, NavItem, navitem_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.navitem_delete(sandbox=request.sandbox, actor=_actor(request), navitem=item)
+    services.navitem_delete(sandbox=request.sandbox, actor=merchant_actor(request), navitem=item)
     return _done(request, "nav", _("导航已删除"))
 
 
@@ -254,7 +253,7 @@ def homemodule_add(request):
     if not form.is_valid():
         return _failed(request, "modules", bound={"module": form})
     try:
-        services.homemodule_add(sandbox=request.sandbox, actor=_actor(request), **_module_args(form))
+        services.homemodule_add(sandbox=request.sandbox, actor=merchant_actor(request), **_module_args(form))
     except ShopError as exc:
         form.add_error(None, exc.message)
         return _failed(request, "modules", bound={"module": form})
@@ -270,7 +269,7 @@ def homemodule_edit(request, homemodule_id: int):
     if not form.is_valid():
         return _failed(request, "modules", bound={"module_edit": {module.pk: form}})
     try:
-        services.homemodule_update(sandbox=request.sandbox, actor=_actor(request), homemodule=module,
+        services.homemodule_update(sandbox=request.sandbox, actor=merchant_actor(request), homemodule=module,
                                    **_module_args(form))
     except ShopError as exc:
         form.add_error(None, exc.message)
@@ -283,7 +282,7 @@ def homemodule_delete(request, homemodule_id: int):
     module = _scoped(request, HomeModule, homemodule_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.homemodule_delete(sandbox=request.sandbox, actor=_actor(request), homemodule=module)
+    services.homemodule_delete(sandbox=request.sandbox, actor=merchant_actor(request), homemodule=module)
     return _done(request, "modules", _("模块已删除"))
 
 

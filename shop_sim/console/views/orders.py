@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _lazy
@@ -27,7 +27,8 @@ from shop_sim.selectors.orders import (
     order_search, order_tab_counts, order_timeline, refund_search, refund_status_counts,
 )
 from shop_sim.services import orders as services
-from shop_sim.services.base import Actor, ShopError
+from shop_sim.services.base import ShopError
+from shop_sim.console.helpers import merchant_actor
 from shop_sim.tenancy import console_view
 
 PAGE_SIZE = 20
@@ -50,10 +51,6 @@ ACTION_LABELS = {
     "refund.refuse": _lazy("卖家拒绝退款"),
 }
 ACTOR_KINDS = {"merchant": _lazy("卖家"), "buyer": _lazy("买家"), "system": _lazy("系统")}
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.merchant(request.user)
 
 
 def _row(*, at, action: str, actor: str = "", after: dict | None = None, object_type: str = "", object_id=None) -> dict:
@@ -175,31 +172,31 @@ def _order_action(key: str, form_class: type[forms.Form], call: Callable, done: 
 order_ship = _order_action(
     "ship", ShipForm,
     lambda request, order, data: services.order_ship(
-        sandbox=request.sandbox, actor=_actor(request), order=order, **data),
+        sandbox=request.sandbox, actor=merchant_actor(request), order=order, **data),
     _lazy("已发货"),
 )
 order_waybill_update = _order_action(
     "waybill", ShipForm,
     lambda request, order, data: services.order_waybill_update(
-        sandbox=request.sandbox, actor=_actor(request), order=order, **data),
+        sandbox=request.sandbox, actor=merchant_actor(request), order=order, **data),
     _lazy("运单号已修改"),
 )
 order_address = _order_action(
     "address", AddressForm,
     lambda request, order, data: services.order_address_update(
-        sandbox=request.sandbox, actor=_actor(request), order=order, **data),
+        sandbox=request.sandbox, actor=merchant_actor(request), order=order, **data),
     _lazy("收货地址已修改"),
 )
 order_memo = _order_action(
     "memo", MemoForm,
     lambda request, order, data: services.order_memo_update(
-        sandbox=request.sandbox, actor=_actor(request), order=order, **data),
+        sandbox=request.sandbox, actor=merchant_actor(request), order=order, **data),
     _lazy("旗帜和备注已保存"),
 )
 order_close = _order_action(
     "close", CloseForm,
     lambda request, order, data: services.order_close(
-        sandbox=request.sandbox, actor=_actor(request), order=order, reason=data["reason"]),
+        sandbox=request.sandbox, actor=merchant_actor(request), order=order, reason=data["reason"]),
     _lazy("订单已关闭"),
 )
 
@@ -285,25 +282,25 @@ def _refund_action(key: str, form_class: type[forms.Form], call: Callable, done:
 
 refund_agree = _refund_action(
     "agree", forms.Form,
-    lambda request, refund, data: services.refund_agree(sandbox=request.sandbox, actor=_actor(request), refund=refund),
+    lambda request, refund, data: services.refund_agree(sandbox=request.sandbox, actor=merchant_actor(request), refund=refund),
     _lazy("已同意退款，款项已退回买家"),
 )
 refund_agree_return = _refund_action(
     "agree_return", RefundAgreeReturnForm,
     lambda request, refund, data: services.refund_agree_return(
-        sandbox=request.sandbox, actor=_actor(request), refund=refund, return_address=data["return_address"]),
+        sandbox=request.sandbox, actor=merchant_actor(request), refund=refund, return_address=data["return_address"]),
     _lazy("已同意退货，等待买家寄回商品"),
 )
 refund_confirm_receipt = _refund_action(
     "confirm", forms.Form,
     lambda request, refund, data: services.refund_confirm_receipt(
-        sandbox=request.sandbox, actor=_actor(request), refund=refund),
+        sandbox=request.sandbox, actor=merchant_actor(request), refund=refund),
     _lazy("已确认收货，款项已退回买家"),
 )
 refund_refuse = _refund_action(
     "refuse", RefundRefuseForm,
     lambda request, refund, data: services.refund_refuse(
-        sandbox=request.sandbox, actor=_actor(request), refund=refund, reason=data["reason"], note=data["note"]),
+        sandbox=request.sandbox, actor=merchant_actor(request), refund=refund, reason=data["reason"], note=data["note"]),
     _lazy("已拒绝退款"),
 )
 
