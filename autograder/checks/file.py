@@ -8,7 +8,10 @@ zero for the criterion, never an exception.
 
 The sub-checks (columns, row count, duplicate keys, empty cells, values) each earn their share.
 ``normalise`` names the format the task asks for per column: ``phone`` = 11 digits only, ``date`` =
-YYYY-MM-DD, ``money`` = two decimals; such a column must be in that form *and* equal the clean value.
+YYYY-MM-DD, ``datetime`` = YYYY-MM-DD HH:MM, ``money`` = two decimals; such a column must be in that
+form *and* equal the clean value (a cell left empty where the clean data is empty is right).
+``subchecks`` and ``compare`` let one upload feed several criteria (duplicates, phones, dates …),
+each scoring only the part of the cleaning it is about.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, time
+import unicodedata
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -33,7 +37,12 @@ from autograder.registry import CheckKind, CheckParams, CheckResult, register
 
 MAX_BYTES = 20 * 1024 * 1024
 MESSAGE_CELLS = 5
-Format = Literal["text", "exact", "number", "money", "phone", "date"]
+Format = Literal["text", "exact", "number", "money", "phone", "date", "datetime"]
+Subcheck = Literal["columns", "rows", "duplicates", "nulls", "values"]
+SUBCHECKS: tuple[str, ...] = ("columns", "rows", "duplicates", "nulls", "values")
+_DATETIME_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+                          r"(?:\s*[tT]?\s*(\d{1,2})[:：时](\d{1,2})分?(?:[:：](\d{1,2})(?:\.\d+)?|(\d{1,2})秒)?)?$")
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 MAGIC = (
     (b"\x89PNG", N_("PNG 图片")), (b"\xff\xd8\xff", N_("JPEG 图片")), (b"GIF8", N_("GIF 图片")), (b"%PDF", N_("PDF 文档")),
     (b"Rar!", N_("RAR 压缩包")), (b"7z\xbc\xaf", N_("7z 压缩包")), (b"BM", N_("BMP 图片")), (b"RIFF", N_("音视频或 WebP 文件")),
@@ -145,6 +154,34 @@ def read_table(path: Path | str, *, sheet: str | int = 0) -> pd.DataFrame:
 
 # -- formats -------------------------------------------------------------------------------------
 
+def _whole_second(value: datetime) -> datetime:
+    """Excel keeps times as fractions of a day: 09:05 may come back as 09:04:59.999999."""
+    return (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+
+
+def normalize_datetime(value: Any) -> str | None:
+    """2026/11/3 9:05, 2026-11-03 09:05:37, 2026年11月3日, 20261103, a datetime cell → 'YYYY-MM-DD HH:MM'
+    (seconds dropped, a date alone is 00:00); None if not a date."""
+    if isinstance(value, bool) or is_empty(value):
+        return None
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return _whole_second(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return f"{value.isoformat()} 00:00"
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    match = _DATETIME_RE.match(text) or _COMPACT_DATE_RE.match(text)
+    if not match:
+        return None
+    year, month, day, hour, minute = ([int(g) if g else 0 for g in match.groups()] + [0, 0])[:5]
+    try:
+        moment = datetime(year, month, day, hour, minute)
+    except ValueError:
+        return None
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
@@ -161,6 +198,13 @@ def format_problem(value: Any, how: str) -> str | None:
     if how == "date" and not (isinstance(value, date) and not isinstance(value, datetime)) \
             and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return _("不是 YYYY-MM-DD 格式的日期")
+    if how == "datetime":
+        if isinstance(value, datetime):
+            return None if _whole_second(value).second == 0 else _("不是 YYYY-MM-DD HH:MM 格式的时间（不要秒）")
+        if isinstance(value, date):
+            return None
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text):
+            return _("不是 YYYY-MM-DD HH:MM 格式的时间")
     if how == "money":
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
             amount = normalize_money(value)
@@ -179,6 +223,8 @@ def canonical(value: Any, how: str) -> Any:
         return normalize_phone(value)
     if how == "date":
         return normalize_date(value)
+    if how == "datetime":
+        return normalize_datetime(value)
     if how == "money":
         return normalize_money(value)
     if how == "number":
@@ -224,12 +270,20 @@ class FileParams(CheckParams):
                                                                   "rows matched by it.")
     normalise: dict[str, Format] = Field(default_factory=dict,
                                          description="Column → required form: text (tolerant), exact, number, "
-                                                     "money (2 decimals), phone (11 digits), date (YYYY-MM-DD).")
+                                                     "money (2 decimals), phone (11 digits), date (YYYY-MM-DD), "
+                                                     "datetime (YYYY-MM-DD HH:MM).")
     required: list[str] | None = Field(default=None, description="Columns that may not have empty cells "
                                                                  "(default: all required columns).")
     sheet: str | int = Field(default=0, description="XLSX: sheet name or index.")
     partial: Literal["per_check", "all_or_nothing"] = Field(default="per_check",
                                                             description="per_check: each sub-check earns its share.")
+    subchecks: list[Subcheck] | None = Field(default=None, min_length=1,
+                                             description="The sub-checks this criterion scores (default: all of "
+                                                         "columns, rows, duplicates, nulls, values), so several "
+                                                         "criteria can grade one upload part by part.")
+    compare: list[str] | None = Field(default=None, min_length=1,
+                                      description="Columns whose cells the values sub-check compares "
+                                                  "(default: all required columns).")
 
     @property
     def key_columns(self) -> list[str]:
@@ -237,10 +291,14 @@ class FileParams(CheckParams):
 
     @model_validator(mode="after")
     def _columns_consistent(self) -> FileParams:
+        if self.subchecks is not None and len(set(self.subchecks)) != len(self.subchecks):
+            raise ValueError(_("subchecks 中有重复项"))
         if self.columns is not None:
-            missing = [c for c in [*self.key_columns, *self.normalise, *(self.required or [])] if c not in self.columns]
+            missing = [c for c in [*self.key_columns, *self.normalise, *(self.required or []), *(self.compare or [])]
+                       if c not in self.columns]
             if missing:
-                raise ValueError(_("key/normalise/required 中的列不在 columns 中：%(cols)s") % {"cols": "、".join(missing)})
+                raise ValueError(_("key/normalise/required/compare 中的列不在 columns 中：%(cols)s")
+                             % {"cols": "、".join(missing)})
         if self.expected.rows is not None:
             columns = self.columns or list(self.expected.rows[0]) if self.expected.rows else self.columns or []
             gaps = [f"rows[{i}]" for i, row in enumerate(self.expected.rows) if any(c not in row for c in columns)]
@@ -301,16 +359,16 @@ class FileCheck(CheckKind):
         present = [c for c in columns if c in frame.columns]
         missing = [c for c in columns if c not in frame.columns]
         shares: dict[str, Decimal] = {}
-        notes: list[str] = []
+        notes: list[tuple[str, str]] = []  # (sub-check, what is wrong)
 
         shares["columns"] = Decimal(len(present)) / Decimal(len(columns)) if columns else Decimal(1)
         if missing:
-            notes.append(_("缺少列：%(cols)s") % {"cols": "、".join(missing)})
+            notes.append(("columns", _("缺少列：%(cols)s") % {"cols": "、".join(missing)}))
 
         want_rows, got_rows = len(expected), len(frame)
         shares["rows"] = Decimal(1) if got_rows == want_rows else Decimal(0)
         if got_rows != want_rows:
-            notes.append(_("行数应为 %(want)d，实际 %(got)d") % {"want": want_rows, "got": got_rows})
+            notes.append(("rows", _("行数应为 %(want)d，实际 %(got)d") % {"want": want_rows, "got": got_rows}))
 
         keys = params.key_columns
         formats = {c: params.normalise.get(c, "text") for c in columns}
@@ -321,7 +379,8 @@ class FileCheck(CheckKind):
         key_present = keys and all(k in frame.columns for k in keys)
         if keys and not key_present:
             shares["duplicates"] = Decimal(0)
-            notes.append(_("缺少主键列，无法检查重复：%(cols)s") % {"cols": "、".join(k for k in keys if k not in frame.columns)})
+            notes.append(("duplicates", _("缺少主键列，无法检查重复：%(cols)s")
+                          % {"cols": "、".join(k for k in keys if k not in frame.columns)}))
             actual_keys: list[tuple] = []
         else:
             check_cols = keys or present
@@ -335,7 +394,7 @@ class FileCheck(CheckKind):
             if duplicates:
                 shown_keys = "、".join("/".join("" if v is None else str(v) for v in d) for d in duplicates[:5])
                 by = _("主键 %(cols)s") % {"cols": "、".join(keys)} if keys else _("整行")
-                notes.append(_("有重复记录（%(by)s）：%(keys)s") % {"by": by, "keys": shown_keys})
+                notes.append(("duplicates", _("有重复记录（%(by)s）：%(keys)s") % {"by": by, "keys": shown_keys}))
 
         required = params.required if params.required is not None else columns
         clean_columns = 0
@@ -351,9 +410,10 @@ class FileCheck(CheckKind):
                 clean_columns += 1
         shares["nulls"] = Decimal(clean_columns) / Decimal(len(required)) if required else Decimal(1)
         if null_notes:
-            notes.append(_("有空值：") + "；".join(null_notes))
+            notes.append(("nulls", _("有空值：") + "；".join(null_notes)))
 
         cell_notes: list[str] = []
+        compared = params.compare or columns
         matched_cells, total_cells = 0, 0
         actual_rows = [row for _index, row in frame.iterrows()]
         if keys and key_present:
@@ -366,13 +426,14 @@ class FileCheck(CheckKind):
             else:
                 found = position if position < len(actual_rows) else None
             label = "/".join(_text(want.get(k, "")) for k in keys) if keys else _("第 %(n)d 行") % {"n": position + 2}
-            for column in columns:
+            for column in compared:
                 total_cells += 1
                 if found is None or column not in frame.columns:
                     continue
                 got = actual_rows[found].get(column, "")
                 how = formats[column]
-                problem = format_problem(got, how) if how in ("phone", "date", "money", "number") else None
+                formatted = how in ("phone", "date", "datetime", "money", "number") and not is_empty(got)
+                problem = format_problem(got, how) if formatted else None
                 if problem is None and canonical(got, how) == canonical(want.get(column, ""), how):
                     matched_cells += 1
                 elif len(cell_notes) < MESSAGE_CELLS:
@@ -383,10 +444,12 @@ class FileCheck(CheckKind):
                 cell_notes.append(_("缺少记录 %(row)s") % {"row": label})
         shares["values"] = Decimal(matched_cells) / Decimal(total_cells) if total_cells else Decimal(1)
         if matched_cells < total_cells:
-            notes.append(_("数据正确的单元格 %(ok)d/%(all)d：")
-                         % {"ok": matched_cells, "all": total_cells} + "；".join(cell_notes))
+            notes.append(("values", _("数据正确的单元格 %(ok)d/%(all)d：")
+                          % {"ok": matched_cells, "all": total_cells} + "；".join(cell_notes)))
 
-        share = sum(shares.values(), Decimal(0)) / Decimal(len(shares))
+        scored = params.subchecks or SUBCHECKS
+        notes = [note for name, note in notes if name in scored]
+        share = sum((shares[name] for name in scored), Decimal(0)) / Decimal(len(scored))
         if params.partial == "all_or_nothing" and share < 1:
             share = Decimal(0)
         message = _("表格符合要求") if not notes else "\n".join(notes)
@@ -394,7 +457,7 @@ class FileCheck(CheckKind):
             score=Decimal(ctx.points) * share, max=ctx.points, message=message,
             expected={"columns": columns, "rows": want_rows, "key": keys, "normalise": formats},
             actual={"upload": upload_name, "columns": [str(c) for c in frame.columns], "rows": got_rows,
-                    "subchecks": {k: str(v.quantize(Decimal("0.01"))) for k, v in shares.items()}},
+                    "subchecks": {k: str(v.quantize(Decimal("0.01"))) for k, v in shares.items() if k in scored}},
             evidence=[{"kind": "table", "upload": upload_name,
                        "head": [{str(k): _text(v) for k, v in row.items()} for row in actual_rows[:20]]}],
         )

@@ -10,7 +10,8 @@ import pytest
 from openpyxl import Workbook
 from pydantic import ValidationError
 
-from autograder.checks.file import FileParams, FileProblem, read_table
+from autograder.checks.file import FileParams, FileProblem, normalize_datetime, read_table
+from shop_sim.models import Sandbox
 from tests.unit.scenario_fixtures.helpers import run_check
 
 HEADER = "订单号,手机号,下单日期,金额"
@@ -31,9 +32,9 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def grade(path: Path | None, params=PARAMS, points="5", **extra):
+def grade(path: Path | None, params=PARAMS, points="5", sandbox=None, **extra):
     uploads = {"clean": path} if path is not None else {}
-    return run_check("file", params, None, points=points, uploads=uploads, **extra)
+    return run_check("file", params, sandbox, points=points, uploads=uploads, **extra)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
@@ -88,8 +89,10 @@ def test_unreadable_uploads_are_zero_with_a_reason(tmp_path, data, reason):
     assert result.message.startswith("上传的文件无法读取：") and reason in result.message
 
 
+@pytest.mark.django_db
 def test_a_missing_upload_is_zero_with_a_reason(tmp_path):
-    result = grade(None)
+    sandbox = Sandbox.objects.create(name="空店")  # no upload in its 文件中心 either
+    result = grade(None, sandbox=sandbox)
     assert result.score == 0 and "未找到上传的文件" in result.message
     result = grade(tmp_path / "gone.csv")
     assert result.score == 0 and "未找到上传的文件" in result.message
@@ -169,5 +172,96 @@ def test_read_table_drops_blank_rows_and_refuses_headerless_files(tmp_path):
     {"upload": "x", "expected": {"rows": []}, "normalise": {"a": "upper"}},
 ])
 def test_params_refused(bad):
+    with pytest.raises(ValidationError):
+        FileParams.model_validate(bad)
+
+
+# -- several criteria on one upload: subchecks, compare, datetime ---------------------------------
+
+ORDER_HEADER = "订单编号,联系电话,下单时间,发货时间"
+ORDER_ROWS = [("101", "13800138000", "2026-11-03 09:05", "2026-11-04 10:00"),
+              ("102", "", "2026-11-03 00:00", ""),
+              ("103", "13700137000", "2026-11-05 21:40", "")]
+ORDER_PARAMS = {"upload": "clean", "key": "订单编号",
+                "expected": {"rows": [dict(zip(ORDER_HEADER.split(","), r)) for r in ORDER_ROWS]},
+                "normalise": {"联系电话": "phone", "下单时间": "datetime", "发货时间": "datetime"},
+                "required": ["订单编号", "下单时间"]}
+
+
+def test_subchecks_score_only_the_named_parts(tmp_path):
+    rows = [*ORDER_ROWS, ORDER_ROWS[0]]  # a duplicate, but every value right
+    path = write(tmp_path, "s.csv", csv_text(rows, ORDER_HEADER).encode())
+    dedupe = grade(path, {**ORDER_PARAMS, "subchecks": ["rows", "duplicates"]}, points="4")
+    assert dedupe.score == 0
+    assert "有重复记录" in dedupe.message and "数据正确" not in dedupe.message
+    assert dedupe.actual["subchecks"] == {"rows": "0.00", "duplicates": "0.00"}
+    values = grade(path, {**ORDER_PARAMS, "subchecks": ["values"]}, points="4")
+    assert values.score == Decimal(4) and values.message == "表格符合要求"
+
+
+def test_compare_limits_the_values_subcheck_to_some_columns(tmp_path):
+    rows = [("101", "138 0013 8000", "2026/11/3 9:05", "2026-11-04 10:00"), *ORDER_ROWS[1:]]
+    path = write(tmp_path, "c.csv", csv_text(rows, ORDER_HEADER).encode())
+    phones = grade(path, {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["联系电话"]}, points="3")
+    assert phones.score == Decimal(2)  # 2 of 3 phone cells; the key column is not counted
+    assert "联系电话“138 0013 8000”不是 11 位纯数字手机号" in phones.message
+    ship = grade(path, {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["发货时间"]}, points="3")
+    assert ship.score == Decimal(3)
+
+
+def test_empty_cells_match_empty_clean_values_in_formatted_columns(tmp_path):
+    path = write(tmp_path, "e.csv", csv_text(ORDER_ROWS, ORDER_HEADER).encode())
+    assert grade(path, ORDER_PARAMS).score == Decimal(5)
+    # … but an empty cell where a value is expected is still wrong
+    rows = [("101", "", "2026-11-03 09:05", "2026-11-04 10:00"), *ORDER_ROWS[1:]]
+    result = grade(write(tmp_path, "f.csv", csv_text(rows, ORDER_HEADER).encode()),
+                   {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["联系电话"]}, points="3")
+    assert result.score == Decimal(2) and "联系电话“空”应为“13800138000”" in result.message
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("2026-11-03 09:05:00", "不是 YYYY-MM-DD HH:MM 格式的时间"),
+    ("2026/11/3 9:05", "不是 YYYY-MM-DD HH:MM 格式的时间"),
+    ("20261103", "不是 YYYY-MM-DD HH:MM 格式的时间"),
+    ("2026-11-03", "不是 YYYY-MM-DD HH:MM 格式的时间"),
+])
+def test_datetime_form_is_required(tmp_path, value, problem):
+    rows = [("101", "13800138000", value, "2026-11-04 10:00"), *ORDER_ROWS[1:]]
+    result = grade(write(tmp_path, "d.csv", csv_text(rows, ORDER_HEADER).encode()),
+                   {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["下单时间"]}, points="3")
+    assert result.score == Decimal(2) and problem in result.message
+
+
+def test_datetime_cells_of_an_xlsx_count(tmp_path):
+    rows = [("101", 13800138000, datetime(2026, 11, 3, 9, 4, 59, 999999), datetime(2026, 11, 4, 10, 0)),
+            ("102", None, date(2026, 11, 3), None),
+            ("103", "13700137000", "2026-11-05 21:40", None)]
+    path = xlsx(tmp_path, "t.xlsx", rows, header=ORDER_HEADER.split(","))
+    assert grade(path, ORDER_PARAMS).score == Decimal(5)
+    rows[0] = ("101", 13800138000, datetime(2026, 11, 3, 9, 5, 30), datetime(2026, 11, 4, 10, 0))
+    path = xlsx(tmp_path, "u.xlsx", rows, header=ORDER_HEADER.split(","))
+    result = grade(path, {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["下单时间"]}, points="3")
+    assert result.score == Decimal(2) and "不要秒" in result.message
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2026-11-03 09:05:37", "2026-11-03 09:05"), ("2026/11/3 9:05", "2026-11-03 09:05"),
+    ("2026年11月3日", "2026-11-03 00:00"), ("20261103", "2026-11-03 00:00"),
+    ("２０２６年１１月３日 ９:０５", "2026-11-03 09:05"), ("2026年11月3日9时5分", "2026-11-03 09:05"),
+    (datetime(2026, 11, 3, 9, 5, 59), "2026-11-03 09:05"), (date(2026, 11, 3), "2026-11-03 00:00"),
+    ("2026-02-30 09:00", None), ("明天", None), ("", None),
+])
+def test_normalize_datetime(value, expected):
+    assert normalize_datetime(value) == expected
+
+
+@pytest.mark.parametrize("bad", [
+    {"upload": "x", "expected": {"rows": []}, "subchecks": []},
+    {"upload": "x", "expected": {"rows": []}, "subchecks": ["values", "values"]},
+    {"upload": "x", "expected": {"rows": []}, "subchecks": ["cells"]},
+    {"upload": "x", "expected": {"rows": [{"a": 1}]}, "columns": ["a"], "compare": ["b"]},
+    {"upload": "x", "expected": {"rows": []}, "compare": []},
+])
+def test_subcheck_and_compare_params_refused(bad):
     with pytest.raises(ValidationError):
         FileParams.model_validate(bad)
