@@ -54,4 +54,6 @@ class CustomerTagging(SandboxScoped):
     tag = models.ForeignKey(CustomerTag, on_delete=models.CASCADE, related_name="taggings")
 
     class Meta:
+        verbose_name = _("客户标签关联")
+        verbose_name_plural = _("客户标签关联")
         constraints = [models.UniqueConstraint(fields=["customer", "tag"], name="unique_customer_tagging")]

@@ -79,4 +79,6 @@ class HomeModuleItem(SandboxScoped):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("推荐宝贝")
+        verbose_name_plural = _("推荐宝贝")
         ordering = ["position", "id"]

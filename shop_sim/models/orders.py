@@ -109,6 +109,8 @@ class OrderLine(SandboxScoped):
     subtotal = models.DecimalField(_("小计"), max_digits=12, decimal_places=2)
 
     class Meta:
+        verbose_name = _("订单商品")
+        verbose_name_plural = _("订单商品")
         ordering = ["id"]
 
 
@@ -156,4 +158,6 @@ class CartItem(SandboxScoped):
     quantity = models.PositiveIntegerField(default=1)
 
     class Meta:
+        verbose_name = _("购物车商品")
+        verbose_name_plural = _("购物车商品")
         ordering = ["id"]
