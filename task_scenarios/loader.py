@@ -105,6 +105,11 @@ class LoadedScenario:
     def variant_setup(self) -> Callable | None:
         return getattr(self.variant, "setup", None) if self.variant is not None else None
 
+    @property
+    def variant_start(self) -> Callable | None:
+        """``start(ctx, params)``: runs after setup on the real clock, before the baseline is taken."""
+        return getattr(self.variant, "start", None) if self.variant is not None else None
+
     def params(self, seed: int) -> dict[str, Any]:
         """The variant params of ``seed`` (see task_scenarios.variants)."""
         return derive_params(self.derive, uuid=self.uuid, version=self.version, seed=seed)
@@ -370,8 +375,11 @@ def load_scenario(folder: Path | str) -> LoadedScenario:
             if not callable(getattr(variant, "derive", None)):
                 problems.append(Problem("variant.py", "derive", _("缺少函数 derive(rng) -> dict")))
                 variant, variant_broken = None, True
-            elif getattr(variant, "setup", None) is not None and not callable(variant.setup):
-                problems.append(Problem("variant.py", "setup", _("setup 必须是函数 setup(ctx, params)")))
+            else:
+                if getattr(variant, "setup", None) is not None and not callable(variant.setup):
+                    problems.append(Problem("variant.py", "setup", _("setup 必须是函数 setup(ctx, params)")))
+                if getattr(variant, "start", None) is not None and not callable(variant.start):
+                    problems.append(Problem("variant.py", "start", _("start 必须是函数 start(ctx, params)")))
     if spec is not None or isinstance(raw, dict):
         uuid = str(spec.uuid) if spec is not None else str(raw.get("uuid"))
         version = spec.version if spec is not None else raw.get("version", 1)

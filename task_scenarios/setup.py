@@ -6,7 +6,10 @@
    services or the ORM. While it runs, the shop's clock stands still at the generated shop's
    reference time (``ctx.now``) — for this thread only — so rows it writes get the same timestamps
    every time: the same seed gives the same shop, byte for byte (see fixtures.fingerprint).
-3. The resulting state is stored as the instance's baseline for the collateral-damage diff.
+3. ``variant.start(ctx, params)`` (optional) then runs on the real clock: what happens "as the
+   attempt begins" — a buyer's question whose first-response time is measured must carry the
+   moment the candidate could first see it, not the frozen reference time.
+4. The resulting state is stored as the instance's baseline for the collateral-damage diff.
 """
 
 from __future__ import annotations
@@ -83,7 +86,8 @@ def _services() -> SimpleNamespace:
 
 @dataclass
 class SetupContext:
-    """What ``variant.setup(ctx, params)`` works with: the new sandbox, its clock, helpers."""
+    """What ``variant.setup(ctx, params)`` and ``variant.start(ctx, params)`` work with: the new
+    sandbox, its reference time, helpers (the same object is handed to both)."""
 
     sandbox: Sandbox
     params: dict[str, Any]
@@ -141,12 +145,14 @@ def scenario_instance_create(*, scenario: LoadedScenario, seed: int, owner,
     shop_name = (name or _("%(title)s（%(seed)s）") % {"title": scenario.spec.title.zh, "seed": seed})[:100]
     with transaction.atomic():
         sandbox = sandbox_provision(template=template, owner=owner, name=shop_name)
+        ctx = SetupContext(sandbox=sandbox, params=params, scenario=scenario, seed=seed,
+                           now=reference_for_seed(spec.seed),
+                           rng=random.Random(f"{scenario.uuid}:{scenario.version}:{seed}:setup"))
         if scenario.variant_setup is not None:
-            ctx = SetupContext(sandbox=sandbox, params=params, scenario=scenario, seed=seed,
-                               now=reference_for_seed(spec.seed),
-                               rng=random.Random(f"{scenario.uuid}:{scenario.version}:{seed}:setup"))
             with clock_frozen_at(ctx.now):
                 scenario.variant_setup(ctx, params)
+        if scenario.variant_start is not None:
+            scenario.variant_start(ctx, params)  # the real clock; part of the baseline, not of the seed
         instance = ScenarioInstance.objects.create(
             sandbox=sandbox, scenario_uuid=scenario.uuid, slug=scenario.slug, version=scenario.version, seed=seed,
             params=params, baseline=snapshot_compress(shop_snapshot(sandbox)),

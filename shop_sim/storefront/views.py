@@ -444,8 +444,13 @@ def buyer_orders(request):
     else:
         status = ""
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    from shop_sim.services.orders import carrier_name
+
+    rows = list(page.object_list)
+    for order in rows:  # 已买到的宝贝 shows where a parcel is without opening the order
+        order.carrier_label = carrier_name(order.carrier) if order.carrier else ""
     return _render(request, request.sandbox, "storefront/orders.html", {
-        "page": page, "orders": page.object_list, "status": status, "tabs": [(k, str(v)) for k, v in ORDER_TABS],
+        "page": page, "orders": rows, "status": status, "tabs": [(k, str(v)) for k, v in ORDER_TABS],
     })
 
 

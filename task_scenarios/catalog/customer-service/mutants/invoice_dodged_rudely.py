@@ -1,0 +1,23 @@
+"""Answers shipping and size well, but brushes off the invoice question with 不知道 (only the return
+policy is given); the auto-replies are set up right."""
+
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("_customer_service_ui", Path(__file__).resolve().parent.parent / "_ui.py")
+ui = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ui)
+
+LOSES = ["reply_invoice_returns"]
+
+
+def run(ctx):
+    params = ctx.params
+    shipping, size, invoice = params["buyers"]
+    ui.reply(ctx, shipping["nickname"], ui.shipping_answer(params))
+    ui.reply(ctx, size["nickname"], ui.size_answer(params))
+    ui.reply(ctx, invoice["nickname"], f"发票的事我不知道，问别人吧。不合适的话{params['returns']}")
+    ui.greeting_set(ctx, ui.greeting_text(params))
+    ui.keyword_rule_add(ctx, ui.SHIPPING_KEYWORDS, ui.shipping_answer(params))
+    ui.keyword_rule_add(ctx, ui.POSTAGE_KEYWORDS, ui.postage_answer(params))
+    ui.keyword_rule_add(ctx, ui.INVOICE_KEYWORDS, ui.invoice_answer(params))
