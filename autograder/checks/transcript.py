@@ -64,7 +64,9 @@ def conversation(ctx, params: TranscriptParams) -> tuple[Customer | None, list[C
     old_ids = baseline("chatmessage") if callable(baseline) else set()
     repliers = {ChatMessage.Sender.MERCHANT, ChatMessage.Sender.AUTO} if params.count_auto_replies \
         else {ChatMessage.Sender.MERCHANT}
-    old_replies = [m for m in messages if m.pk in old_ids and m.sender != ChatMessage.Sender.BUYER]
+    # Only replies of the kinds this check counts close a question: an auto-reply that fired while
+    # the scenario set the chat up must not make the buyer's question look answered already.
+    old_replies = [m for m in messages if m.pk in old_ids and m.sender in repliers]
     last = (old_replies[-1].created_at, old_replies[-1].pk) if old_replies else None
     questions = [m for m in messages if m.sender == ChatMessage.Sender.BUYER
                  and (last is None or (m.created_at, m.pk) > last)]

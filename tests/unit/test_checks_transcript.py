@@ -109,3 +109,15 @@ def test_history_from_the_starting_state_neither_earns_nor_answers(sandbox, chat
 def test_params_refused(bad):
     with pytest.raises(ValidationError):
         TranscriptParams.model_validate(bad)
+
+
+def test_an_auto_reply_in_the_starting_state_does_not_close_the_question(sandbox, chat):
+    """The scenario's setup asked the question and the shop's auto-reply answered it before the
+    candidate arrived; when auto-replies do not count, the question is still the candidate's."""
+    question = chat("buyer", "什么时候发货？用什么快递？", 0)
+    auto = chat("auto", "您好，欢迎光临", 1)
+    instance = SimpleNamespace(baseline_rows=lambda: {"chatmessage": {str(question.pk): {}, str(auto.pk): {}}})
+    assert grade(sandbox, instance=instance).message == "没有回复买家“小鹿买买”的咨询"
+    chat("merchant", "48小时内发货，发顺丰", 30)
+    result = grade(sandbox, instance=instance)
+    assert result.score == Decimal("4.00") and result.actual["first_response_seconds"] == 30
