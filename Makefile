@@ -10,8 +10,11 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
+GRADER_WORKERS ?= 1
+VERIFY_DB := $(CURDIR)/var/verify.sqlite3
+VERIFY_ENV := DATABASE_URL=sqlite:///$(VERIFY_DB) DJANGO_MEDIA_ROOT=$(CURDIR)/var/verify-media
 
-.PHONY: run test test-services bench setup chromium migrate demo messages clean
+.PHONY: run test test-services verify bench setup chromium migrate demo messages clean
 
 setup: $(STAMP) chromium
 
@@ -35,12 +38,20 @@ migrate: setup
 demo: migrate
 	@$(PY) manage.py load_demo
 
+# The web server and $(GRADER_WORKERS) grading worker(s) (manage.py db_worker) start and stop together.
 run: demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
-	@$(VENV)/bin/daphne -b $(HOST) -p $(PORT) sandbox.asgi:application
+	@echo "Serving on http://$(HOST):$(PORT)/ with $(GRADER_WORKERS) grading worker(s)  (Ctrl-C stops)"
+	@$(PY) manage.py serve --host $(HOST) --port $(PORT) --workers $(GRADER_WORKERS)
 
+# `scenarios verify` for the whole catalog runs inside pytest (tests/e2e/test_verify_catalog.py).
 test: setup
 	@$(VENV)/bin/pytest
+
+# The same verification through the command, on a fresh scratch database (never the dev one).
+verify: setup
+	@rm -rf $(VERIFY_DB) $(VERIFY_DB)-wal $(VERIFY_DB)-shm var/verify-media
+	@$(VERIFY_ENV) $(PY) manage.py migrate --no-input -v0
+	@$(VERIFY_ENV) $(PY) manage.py scenarios verify $(SCENARIOS)
 
 # The services suite: its own tests plus the core flows again, on PostgreSQL + the Redis layer.
 SERVICES_FLOWS := tests/unit/test_isolation.py tests/unit/test_orders_services.py \

@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "task_scenarios",
     "autograder",
     "fixtures",
+    "django_tasks",
+    "django_tasks_db",
+    "sandbox.runtime",
 ]
 
 MIDDLEWARE = [
@@ -144,3 +147,12 @@ LOGGING = {
 STATICFILES_DIRS = [BASE_DIR / "sandbox" / "static"]
 # WhiteNoise serves from finders in the embedded default; the root must exist (collectstatic fills it).
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+# Background jobs (grading): Django's Tasks API (the django-tasks backport of Django 6's
+# django.tasks) with the database backend, so the queue lives in the same SQLite/PostgreSQL database
+# and `manage.py db_worker` processes on any machine share it (docs/decisions.md, "Task queue").
+TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# Where the grader's browser finds the site (the web server must be running; `make run` starts both).
+GRADER_BASE_URL = env.str("GRADER_BASE_URL", default="http://127.0.0.1:8000")
+# Scenario folders (empty = task_scenarios/catalog).
+SCENARIO_CATALOG_DIR = env.str("SCENARIO_CATALOG_DIR", default="")

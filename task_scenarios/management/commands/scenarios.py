@@ -39,6 +39,9 @@ class Command(BaseCommand):
             command = sub.add_parser(name, help=text)
             command.add_argument("targets", nargs="*", help=_("场景 slug 或场景目录路径（默认：全部）"))
             command.add_argument("--catalog", default=None, help=_("场景目录（默认：task_scenarios/catalog）"))
+            if name == "verify":
+                command.add_argument("--seeds", type=int, default=2,
+                                     help=_("每个场景验证的变体数（种子由场景 UUID 推出，可复现；默认 2）"))
         sub.add_parser("schema", help=_("输出 scenario.yaml 的 JSON Schema"))
 
     def handle(self, *args, **options):
@@ -99,6 +102,7 @@ class Command(BaseCommand):
                 raise
             raise CommandError(_("场景验证（autograder.verify）尚未安装 / scenario verification is not available yet"),
                                returncode=2) from None
-        code = verify_command(targets=options["targets"], catalog=catalog, stdout=self.stdout, stderr=self.stderr)
+        code = verify_command(targets=options["targets"], catalog=catalog, stdout=self.stdout, stderr=self.stderr,
+                              seeds=options["seeds"])
         if code:
             raise CommandError(_("场景验证未通过"), returncode=int(code))
