@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "sandbox.runtime",
+    "sandbox.practice",
 ]
 
 MIDDLEWARE = [

@@ -44,6 +44,12 @@ ATTEMPT_PIPELINE: dict[str, set[str]] = {
     S.GRADING: {S.GRADED, S.SUBMITTED},  # → submitted: grading failed before a report was stored
     S.GRADED: {S.GRADING},  # regrade
 }
+# Practice attempts are never frozen for good: after a report the candidate goes back to work
+# (graded → in_progress) and asks again (→ submitted → grading → graded, the moves above). Only
+# mode=practice attempts get these; an exam attempt stays frozen once submitted.
+PRACTICE_EXTRA_MOVES: dict[str, set[str]] = {
+    S.GRADED: {S.IN_PROGRESS},
+}
 # a grading claim older than this is a worker that died mid-grade (a grade takes seconds)
 GRADING_STALE_AFTER = timedelta(minutes=15)
 SERVER_CHECK_TIMEOUT_SECONDS = 5
@@ -78,9 +84,17 @@ def _actor_label(actor: Any) -> str:
     return get_username() if callable(get_username) else str(actor)
 
 
+def attempt_moves(attempt: Attempt) -> set[str]:
+    """The statuses ``attempt`` may move to now: the pipeline, plus the practice-only moves."""
+    allowed = set(ATTEMPT_PIPELINE.get(attempt.status, set()))
+    if attempt.mode == Attempt.Mode.PRACTICE:
+        allowed |= PRACTICE_EXTRA_MOVES.get(attempt.status, set())
+    return allowed
+
+
 def _move(attempt: Attempt, target: str, *, by: str, note: str = "") -> None:
     """Apply one declared move to a locked ``attempt`` (the caller saves it)."""
-    if target not in ATTEMPT_PIPELINE.get(attempt.status, set()):
+    if target not in attempt_moves(attempt):
         raise IllegalAttemptMove(
             _("作答当前状态不允许此操作（%(current)s → %(target)s）")
             % {"current": Attempt.Status(attempt.status).label, "target": Attempt.Status(target).label})
@@ -136,6 +150,16 @@ def attempt_submit(*, attempt: Attempt, actor) -> Attempt:
     with transaction.atomic():
         locked = _locked(attempt.pk)
         _move(locked, S.SUBMITTED, by=_actor_label(actor))
+        locked.save(update_fields=_UPDATED)
+    return locked
+
+
+def attempt_resume(*, attempt: Attempt, actor) -> Attempt:
+    """练习: back to work after a report (graded → in_progress), so the next grading is of new work.
+    Refused for exam attempts (IllegalAttemptMove): a submitted exam stays frozen."""
+    with transaction.atomic():
+        locked = _locked(attempt.pk)
+        _move(locked, S.IN_PROGRESS, by=_actor_label(actor))
         locked.save(update_fields=_UPDATED)
     return locked
 

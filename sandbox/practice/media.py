@@ -1,0 +1,23 @@
+"""Public media for the embedded default — everything under MEDIA_ROOT except grading evidence.
+
+Evidence screenshots (MEDIA_ROOT/evidence/<attempt>/<version>/…) show a candidate's shop and
+score; their paths are guessable, so they are served only through ``practice_evidence``, which
+checks who is asking. The path is normalised first, so ``./evidence`` or ``x/../evidence`` is
+refused too.
+"""
+
+import posixpath
+
+from django.conf import settings
+from django.http import Http404
+from django.views.static import serve
+
+PRIVATE_PREFIXES = ("evidence",)
+
+
+def public_media(request, path: str):
+    normalised = posixpath.normpath(path.replace("\\", "/")).lstrip("/")
+    top = normalised.split("/", 1)[0]
+    if top in PRIVATE_PREFIXES:
+        raise Http404("not public")
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
