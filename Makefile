@@ -62,6 +62,8 @@ test-services: setup
 
 bench: setup
 	@$(PY) -m bench
+	@$(PY) -m bench.grading_browser
+	@$(PY) -m bench.grading_batch
 
 messages: setup
 	@$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var
