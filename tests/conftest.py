@@ -55,3 +55,9 @@ def sandbox(make_sandbox, candidate):
 def console_client(client, candidate, sandbox):
     client.force_login(candidate)
     return client
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last: Playwright's sync API keeps an event loop in the main thread for the
+    rest of the session, and async_to_sync (Channels' WebSocket tests) refuses to run beside it."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.fspath))
