@@ -661,21 +661,24 @@ class PageCheck(CheckKind):
 
     @staticmethod
     def _screenshot(ctx, params: PageParams, page) -> list[dict]:
-        """A full-page screenshot at ``ctx.evidence_path("<criterion>-<n>.png")``, if evidence is kept."""
+        """A full-page screenshot at ``ctx.evidence_path("<criterion>-<n>.jpg")``, if evidence is kept.
+        JPEG at quality 80: a full page stays legible and encodes several times faster than PNG,
+        which matters when a worker grades attempt after attempt."""
         evidence_path = getattr(ctx, "evidence_path", None)
         if not params.screenshot or evidence_path is None:
             return []
         stem = getattr(ctx, "criterion_id", None) or "page"
         try:
             for n in count(1):
-                target = evidence_path(f"{stem}-{n}.png")
+                target = evidence_path(f"{stem}-{n}.jpg")
                 if target is None:
                     return []
                 target = Path(target)
                 if not target.exists():
                     break
             target.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(target), full_page=True, animations="disabled", caret="hide")
+            page.screenshot(path=str(target), full_page=True, type="jpeg", quality=80,
+                            animations="disabled", caret="hide")
         except (PlaywrightError, OSError):
             return []
         return [{"kind": "screenshot", "path": str(target), "url": urlsplit(page.url).path}]

@@ -118,12 +118,12 @@ def test_tolerant_text_roles_attributes_and_theme_colour_earn_full_marks(session
     assert result.score == Decimal("10.00"), result.message
     assert result.message.startswith("店铺前台页面")
     assert "12/12 项通过" in result.message
-    shot = tmp_path / "detail_page-1.png"
+    shot = tmp_path / "detail_page-1.jpg"
     assert result.evidence == [{"kind": "screenshot", "path": str(shot), "url": f"/s/{shop['sandbox'].storefront_key}/item/{shop['good'].pk}/"}]
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG
     # A second check of the same criterion does not overwrite the first screenshot.
     again = grade(ctx, path="/", asserts=[{"text": "小鹿男装旗舰店"}])
-    assert again.evidence[0]["path"] == str(tmp_path / "detail_page-2.png")
+    assert again.evidence[0]["path"] == str(tmp_path / "detail_page-2.jpg")
 
 
 def test_failed_asserts_cost_their_weight_and_say_expected_and_actual(session, shop):

@@ -157,7 +157,7 @@ def test_a_trainee_practises_a_published_task_until_full_marks(browser, practice
         # the evidence opens for the candidate (and only through the checked view)
         shot = report.get_by_role("link", name="评分截图 1").first.get_attribute("href")
         assert shot.startswith(f"/practice/attempts/{attempt.pk}/evidence/2/")
-        assert context.request.get(base_url + shot).headers["content-type"] == "image/png"
+        assert context.request.get(base_url + shot).headers["content-type"] == "image/jpeg"
     finally:
         context.close()
     worker.log.seek(0)
