@@ -162,6 +162,14 @@ class Scope(StrictModel):
         return [_check_model_name(v) for v in values]
 
 
+class VerifySpec(StrictModel):
+    """How ``scenarios verify`` judges this scenario."""
+
+    blank_floor: Decimal = Field(default=Decimal(0), ge=0, max_digits=6, decimal_places=2,
+                                 description="What a blank attempt must score exactly (0 unless a criterion "
+                                             "rightly gives partial credit to an untouched shop).")
+
+
 class CheckSpec(BaseModel):
     """``kind`` names a registered check kind; every other key is that kind's parameters."""
 
@@ -201,6 +209,7 @@ class Scenario(StrictModel):
     scope: Scope = Field(default_factory=Scope,
                          description="What the task may change (collateral damage is everything else).")
     rubric: list[Criterion] = Field(min_length=1, description="The criteria, in the order reports show them.")
+    verify: VerifySpec = Field(default_factory=VerifySpec, description="Expectations of scenario verification.")
 
     @field_validator("levels")
     @classmethod

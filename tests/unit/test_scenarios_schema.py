@@ -351,3 +351,18 @@ def test_assets_cannot_escape_the_assets_folder():
     assert scenario.asset_path("handout.csv").is_file()
     with pytest.raises(ValueError):
         scenario.asset_path("../scenario.yaml")
+
+
+def test_verify_blank_floor_is_declared_in_the_yaml_and_read_by_the_harness(tmp_path):
+    from autograder.verify import blank_floor
+
+    folder = copy_good(tmp_path)
+    assert blank_floor(load_scenario(folder)) == Decimal("0.00")
+    yaml_path = folder / "scenario.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8") + "verify: {blank_floor: 0.67}\n", encoding="utf-8")
+    assert blank_floor(load_scenario(folder)) == Decimal("0.67")
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("blank_floor: 0.67", "blank_flor: 1"),
+                         encoding="utf-8")
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_scenario(folder)
+    assert any(p.path.startswith("verify") for p in caught.value.problems)
