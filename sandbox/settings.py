@@ -43,6 +43,11 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "sandbox.runtime",
     "sandbox.practice",
+    "sandbox.exams",
+    "sandbox.workspace",
+    "sandbox.recording",
+    "sandbox.review",
+    "sandbox.statistics",
 ]
 
 MIDDLEWARE = [

@@ -7,9 +7,12 @@ storefront key in the URL. Everything else is a query scoped by ``for_sandbox``.
 
 from functools import wraps
 
-from django.http import Http404
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 ACTIVE_SANDBOX_SESSION_KEY = "active_sandbox_id"
 
@@ -41,6 +44,27 @@ def console_view(view):
         request.sandbox = resolve_console_sandbox(request)
         if request.sandbox is None:
             raise Http404("no sandbox")
+        refused = write_refused_response(request)
+        if refused is not None:
+            return refused
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def write_refused_response(request):
+    """For a write to a frozen sandbox (submitted, or past the exam deadline): a clear 409 page
+    (or the bare message for htmx) before the view touches anything; else None."""
+    from shop_sim.services.base import sandbox_write_refusal
+
+    if request.method not in UNSAFE_METHODS:
+        return None
+    reason = sandbox_write_refusal(request.sandbox)
+    if reason is None:
+        return None
+    if request.headers.get("HX-Request"):
+        from django.http import HttpResponse
+        from django.utils.html import escape
+
+        return HttpResponse(f'<p class="error" role="alert">{escape(reason)}</p>', status=409)
+    return render(request, "shop_frozen.html", {"reason": reason, "sandbox": request.sandbox}, status=409)

@@ -16,4 +16,6 @@ class RolePermission(models.Model):
             ("manage_exams", "Can create exams and register candidates"),
             ("author_scenarios", "Can write, validate and verify scenarios"),
             ("view_class_results", "Can see practice results of a class"),
+            ("review_exams", "Can watch sittings, review exam attempts and replays, publish results"),
+            ("view_exam_statistics", "Can see exam statistics per criterion"),
         ]

@@ -10,11 +10,13 @@ ADMIN = "admin"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CANDIDATE: ["shop_sim.use_console", "accounts.sit_exam"],
-    EXAMINER: ["accounts.review_attempts", "accounts.grade_manually", "accounts.manage_exams"],
+    EXAMINER: ["accounts.review_attempts", "accounts.grade_manually", "accounts.manage_exams",
+               "accounts.review_exams", "accounts.view_exam_statistics"],
     TRAINER: ["accounts.author_scenarios", "accounts.view_class_results", "accounts.review_attempts",
-              "shop_sim.use_console"],
+              "accounts.view_exam_statistics", "shop_sim.use_console"],
     ADMIN: ["accounts.review_attempts", "accounts.grade_manually", "accounts.manage_exams",
-            "accounts.author_scenarios", "accounts.view_class_results"],
+            "accounts.author_scenarios", "accounts.view_class_results", "accounts.review_exams",
+            "accounts.view_exam_statistics"],
 }
 
 

@@ -23,6 +23,41 @@ class IllegalTransition(ShopError):
     pass
 
 
+class SandboxFrozen(ShopError):
+    """The sandbox takes no writes now (its attempt was submitted, or the exam clock ran out)."""
+
+
+# -- the write gate ----------------------------------------------------------------------------------
+# The shop knows nothing of exams, but whoever runs one may freeze a sandbox: a gate is a callable
+# ``gate(sandbox_id) -> str | None`` returning why the sandbox takes no writes (None = it does).
+# The runtime registers one (submitted attempts), the exams app another (deadlines). Views check the
+# gate before they touch anything (``sandbox_write_check``); ``event_record`` checks it again inside
+# the service's transaction, so a write that slipped past a view still rolls back.
+_WRITE_GATES: list = []
+
+
+def write_gate_register(gate) -> None:
+    if gate not in _WRITE_GATES:
+        _WRITE_GATES.append(gate)
+
+
+def sandbox_write_refusal(sandbox: Sandbox | int) -> str | None:
+    """Why ``sandbox`` takes no writes now, or None."""
+    sandbox_id = sandbox if isinstance(sandbox, int) else sandbox.pk
+    for gate in _WRITE_GATES:
+        reason = gate(sandbox_id)
+        if reason:
+            return str(reason)
+    return None
+
+
+def sandbox_write_check(sandbox: Sandbox | int) -> None:
+    """Raise ``SandboxFrozen`` (a ShopError the views show) if ``sandbox`` takes no writes now."""
+    reason = sandbox_write_refusal(sandbox)
+    if reason:
+        raise SandboxFrozen(reason)
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who did it: the merchant (a user), a buyer (a customer) or the system/simulator."""
@@ -75,6 +110,7 @@ def event_record(
 ) -> ShopEvent:
     """One event row per state change: the journal the examiner and the grader read."""
     sandbox_id = sandbox if isinstance(sandbox, int) else sandbox.pk
+    sandbox_write_check(sandbox_id)
     return ShopEvent.objects.create(
         sandbox_id=sandbox_id,
         actor=str(actor),

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExamsConfig(AppConfig):
+    name = "sandbox.exams"
+    label = "exams"
+    verbose_name = _("考试")
+
+    def ready(self) -> None:
+        # The exam's write gate: a sandbox whose sitting is past its deadline takes no more writes.
+        from shop_sim.services.base import write_gate_register
+
+        from .gate import sitting_write_refusal
+
+        write_gate_register(sitting_write_refusal)

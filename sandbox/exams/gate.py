@@ -1,0 +1,22 @@
+"""The exam's write gate: once a sitting's deadline has passed, none of its sandboxes takes a write,
+whether or not the auto-submit has run yet (the clock, not a job, decides)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Sitting, SittingTask
+
+
+def sitting_write_refusal(sandbox_id: int) -> str | None:
+    task = (SittingTask.objects.filter(attempt__instance__sandbox_id=sandbox_id)
+            .select_related("sitting__registration__exam").first())
+    if task is None:
+        return None
+    sitting = task.sitting
+    if sitting.status != Sitting.Status.IN_PROGRESS:
+        return _("本场考试已交卷，不能再修改。")
+    if timezone.now() >= sitting.deadline:
+        return _("考试时间已到，不能再修改；作答已按交卷处理。")
+    return None
