@@ -12,6 +12,8 @@ from .roles import CANDIDATE, TRAINER, user_role
 def home(request):
     role = user_role(request.user)
     has_shop = role in (CANDIDATE, TRAINER) and request.user.sandboxes.filter(is_template=False).exists()
+    if role == CANDIDATE and request.user.registrations.exists():
+        return redirect("/sitting/")  # a registered candidate starts from their exams
     if role == CANDIDATE and user_in_any_class(request.user):
         return redirect("practice:practice_list")  # a trainee starts from the tasks the trainer published
     if role == CANDIDATE and has_shop:
