@@ -4,6 +4,7 @@ import time
 from io import StringIO
 
 import pytest
+from django.utils import timezone
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
@@ -101,6 +102,21 @@ def test_load_demo_creates_logins_template_and_candidate_shops(small_demo, clien
     assert not Sandbox.objects.filter(owner__username__in=["kaoping", "admin"]).exists()
     assert "demo12345" in output
     assert client.login(username="kaosheng1", password="demo12345")
+
+
+def test_load_demo_opens_a_demo_exam_with_the_candidates_registered(small_demo):
+    from sandbox.exams.models import Exam
+
+    output = _run("load_demo")
+    exam = Exam.objects.get()
+    assert exam.window_start <= timezone.now() < exam.window_end
+    assert list(exam.parts.values_list("scenario_slug", flat=True)) == ["order-fulfilment", "customer-service"]
+    tickets = dict(exam.registrations.values_list("candidate__username", "ticket_number"))
+    assert set(tickets) == {"kaosheng1", "kaosheng2"}
+    for ticket in tickets.values():
+        assert ticket in output
+    _run("load_demo")
+    assert Exam.objects.count() == 1 and exam.registrations.count() == 2
 
 
 def test_load_demo_twice_changes_nothing_and_is_fast(small_demo):
