@@ -250,3 +250,22 @@ def test_practice_sandbox_is_frozen_only_while_grading(candidate, settings, tmp_
     assert sandbox_write_refusal(sandbox_id) is None
     attempt_submit(attempt=attempt, actor=candidate)
     assert "正在评分" in sandbox_write_refusal(sandbox_id)
+
+
+def test_the_auto_submit_is_scheduled_on_the_queue_at_the_deadline(settings, registration, candidate, examiner,
+                                                                   django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    from sandbox.exams.tasks import sitting_expire_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        sitting = sitting_start(registration=registration, actor=candidate)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_extra_time_grant(registration=registration, minutes=5, actor=examiner, reason="停电")
+    jobs = list(DBTaskResult.objects.filter(task_path=sitting_expire_task.module_path).order_by("run_after"))
+    assert [job.args_kwargs["args"] for job in jobs] == [[sitting.pk], [sitting.pk]]
+    assert jobs[0].run_after == sitting.deadline
+    assert jobs[1].run_after == sitting.deadline + timedelta(minutes=5)
+    # the first job, run at the old deadline, is a no-op: extra time moved the deadline
+    assert sitting_expire_task.call(sitting.pk) == {"sitting": sitting.pk, "status": "in_progress"}
