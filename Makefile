@@ -64,6 +64,7 @@ bench: setup
 	@$(PY) -m bench
 	@$(PY) -m bench.grading_browser
 	@$(PY) -m bench.grading_batch
+	@$(PY) -m bench.exam_start --candidates 100
 
 messages: setup
 	@$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from fixtures.generators import generate_shop, reference_for_seed
 from shop_sim.models import Sandbox
-from shop_sim.services.base import Actor
+from shop_sim.services.base import Actor, sandbox_building
 from shop_sim.services.provisioning import sandbox_provision
 
 from .loader import LoadedScenario
@@ -148,11 +148,12 @@ def scenario_instance_create(*, scenario: LoadedScenario, seed: int, owner,
         ctx = SetupContext(sandbox=sandbox, params=params, scenario=scenario, seed=seed,
                            now=reference_for_seed(spec.seed),
                            rng=random.Random(f"{scenario.uuid}:{scenario.version}:{seed}:setup"))
-        if scenario.variant_setup is not None:
-            with clock_frozen_at(ctx.now):
-                scenario.variant_setup(ctx, params)
-        if scenario.variant_start is not None:
-            scenario.variant_start(ctx, params)  # the real clock; part of the baseline, not of the seed
+        with sandbox_building(sandbox.pk):
+            if scenario.variant_setup is not None:
+                with clock_frozen_at(ctx.now):
+                    scenario.variant_setup(ctx, params)
+            if scenario.variant_start is not None:
+                scenario.variant_start(ctx, params)  # the real clock; part of the baseline, not of the seed
         instance = ScenarioInstance.objects.create(
             sandbox=sandbox, scenario_uuid=scenario.uuid, slug=scenario.slug, version=scenario.version, seed=seed,
             params=params, baseline=snapshot_compress(shop_snapshot(sandbox)),

@@ -9,9 +9,11 @@ the deadline, by ``manage.py sittings_expire`` and lazily by every exam page) do
 from __future__ import annotations
 
 import secrets
+import threading
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,9 @@ from .models import Exam, Registration, Sitting, SittingEvent, SittingTask
 
 MAX_EXTRA_MINUTES = 240
 AUTO = "system:clock"
+# SQLite has one writer at a time: threads of one process queue here, in order, instead of
+# spinning in SQLite's busy handler (which is unfair and gives up after busy_timeout).
+_SQLITE_START_LOCK = threading.Lock()
 
 
 class ExamError(Exception):
@@ -87,16 +92,34 @@ def sitting_start(*, registration: Registration, actor) -> Sitting:
                         % {"at": timezone.localtime(exam.window_start).strftime("%Y-%m-%d %H:%M")})
     if now >= exam.window_end:
         raise ExamError(_("考试已结束，不能再开始作答"))
-    parts = list(exam.parts.order_by("position"))
-    if not parts:
+    if not exam.parts.exists():
         raise ExamError(_("这场考试还没有试题"))
+    serialise = _SQLITE_START_LOCK if connection.vendor == "sqlite" else nullcontext()
+    try:
+        with serialise:
+            return _sitting_create(registration=registration, exam=exam, actor=actor, now=now)
+    except OperationalError as exc:  # the database stayed busy: nothing was written, try again
+        raise ExamError(_("考场人数较多，系统繁忙，请稍后再点一次“开始考试”（未产生任何数据）")) from exc
+
+
+def _exam_share_lock(exam: Exam) -> None:
+    """Paper edits lock the exam row FOR UPDATE and refuse once a sitting exists; a start holds it
+    FOR SHARE, so starts run side by side but never under a paper edit. (SQLite: one writer anyway.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {Exam._meta.db_table} WHERE id = %s FOR SHARE", [exam.pk])
+
+
+def _sitting_create(*, registration: Registration, exam: Exam, actor, now) -> Sitting:
     with transaction.atomic():
         # one sitting per registration, even when two tabs press 开始 at once
         Registration.objects.select_for_update().get(pk=registration.pk)
+        _exam_share_lock(exam)
         existing = Sitting.objects.filter(registration=registration).first()
         if existing is not None:
             return existing
         sitting = Sitting.objects.create(registration=registration, started_at=now)
+        parts = list(exam.parts.order_by("position"))
         for part in parts:
             try:
                 attempt = attempt_start(candidate=registration.candidate, scenario_slug=part.scenario_slug,

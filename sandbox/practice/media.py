@@ -2,7 +2,7 @@
 
 Evidence screenshots (MEDIA_ROOT/evidence/<attempt>/<version>/…) show a candidate's shop and
 score; their paths are guessable, so they are served only through ``practice_evidence``, which
-checks who is asking. The path is normalised first, so ``./evidence`` or ``x/../evidence`` is
+checks who is asking; candidates' admission photos likewise only through the exams views. The path is normalised first, so ``./evidence`` or ``x/../evidence`` is
 refused too.
 """
 
@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import Http404
 from django.views.static import serve
 
-PRIVATE_PREFIXES = ("evidence",)
+PRIVATE_PREFIXES = ("evidence", "exam-photos")  # candidates' photos: only through the exams views
 
 
 def public_media(request, path: str):

@@ -11,9 +11,10 @@ def merchant_actor(request) -> Actor:
 
 
 def safe_next(request, fallback: str) -> str:
-    """The POSTed ``next`` URL when it stays on this site, else ``fallback`` (no open redirects)."""
+    """The POSTed ``next`` URL when it is a path on this site, else ``fallback`` (no open redirects;
+    a bare word is not a path — ``redirect()`` would try it as a view name)."""
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
         return target
     return fallback

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -34,6 +36,19 @@ class SandboxFrozen(ShopError):
 # gate before they touch anything (``sandbox_write_check``); ``event_record`` checks it again inside
 # the service's transaction, so a write that slipped past a view still rolls back.
 _WRITE_GATES: list = []
+# Sandboxes being built right now in this context (provisioning + scenario setup): no attempt owns
+# them yet, so the gates have nothing to say — and asking them costs a query per setup event.
+_BUILDING: ContextVar[frozenset] = ContextVar("sandboxes_being_built", default=frozenset())
+
+
+@contextmanager
+def sandbox_building(sandbox_id: int):
+    """While building ``sandbox_id`` (before anyone works in it), skip the write gates for it."""
+    token = _BUILDING.set(_BUILDING.get() | {sandbox_id})
+    try:
+        yield
+    finally:
+        _BUILDING.reset(token)
 
 
 def write_gate_register(gate) -> None:
@@ -44,6 +59,8 @@ def write_gate_register(gate) -> None:
 def sandbox_write_refusal(sandbox: Sandbox | int) -> str | None:
     """Why ``sandbox`` takes no writes now, or None."""
     sandbox_id = sandbox if isinstance(sandbox, int) else sandbox.pk
+    if sandbox_id in _BUILDING.get():
+        return None
     for gate in _WRITE_GATES:
         reason = gate(sandbox_id)
         if reason:

@@ -269,3 +269,27 @@ def test_the_auto_submit_is_scheduled_on_the_queue_at_the_deadline(settings, reg
     assert jobs[1].run_after == sitting.deadline + timedelta(minutes=5)
     # the first job, run at the old deadline, is a no-op: extra time moved the deadline
     assert sitting_expire_task.call(sitting.pk) == {"sitting": sitting.pk, "status": "in_progress"}
+
+
+def test_a_busy_database_mid_start_leaves_nothing_half_built(registration, candidate, monkeypatch):
+    from django.db import OperationalError
+
+    from sandbox.exams import services
+    from shop_sim.models import Sandbox
+
+    real_start, calls = services.attempt_start, []
+
+    def second_part_hits_a_locked_database(**kwargs):
+        calls.append(kwargs["scenario_slug"])
+        if len(calls) == 2:
+            raise OperationalError("database is locked")
+        return real_start(**kwargs)
+
+    monkeypatch.setattr(services, "attempt_start", second_part_hits_a_locked_database)
+    sandboxes = Sandbox.objects.count()
+    with pytest.raises(ExamError, match="系统繁忙"):
+        sitting_start(registration=registration, actor=candidate)
+    assert not Sitting.objects.exists() and not Attempt.objects.exists() and not SittingEvent.objects.exists()
+    assert Sandbox.objects.count() == sandboxes
+    monkeypatch.setattr(services, "attempt_start", real_start)
+    assert sitting_start(registration=registration, actor=candidate).tasks.count() == 2  # pressing again works
