@@ -63,12 +63,17 @@ def test_kill_9_mid_sitting_loses_no_acknowledged_change_and_keeps_the_clock(exa
         page.get_by_label("卖家备注").fill("重启前保存的备注")
         page.get_by_role("button", name="保存备注").click()
         expect(page.locator("dd.memo")).to_have_text("重启前保存的备注")  # acknowledged
+        clock_url = f"/sitting/{sitting.registration_id}/clock/"
+        clock_before = page.request.get(base + clock_url).json()
 
         server.kill()  # SIGKILL: no shutdown handlers run
         server.join(timeout=10)
         server = _server(django_db_blocker)
         base = f"http://127.0.0.1:{server.port.value}"
 
+        clock_after = page.request.get(base + clock_url).json()
+        assert clock_after["deadline"] == clock_before["deadline"] and clock_after["status"] == "in_progress"
+        assert 0 <= clock_before["seconds_left"] - clock_after["seconds_left"] <= 30
         page.goto(f"{base}/console/orders/{order.pk}/")  # same browser session, new process
         expect(page.locator("dd.memo")).to_have_text("重启前保存的备注")
         page.get_by_label("卖家备注").fill("重启后继续作答")
