@@ -6,6 +6,7 @@ bare laptop can run everything. ``DATABASE_URL`` (PostgreSQL via psycopg 3) and 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "sandbox.recording",
     "sandbox.review",
     "sandbox.statistics",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the 429 page
 ]
 
 ROOT_URLCONF = "sandbox.urls"
@@ -119,10 +122,23 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Candidates imported for an exam log in with ticket number + ID number (sandbox/exams/auth.py).
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username + address at once
     "django.contrib.auth.backends.ModelBackend",
     "sandbox.exams.auth.TicketBackend",
 ]
 LOGIN_URL = "accounts:login"
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong tries, that username (or ticket
+# number) from that address is locked for the cool-off time. Keyed on both, so one candidate's typos
+# in a shared exam room never lock out the room. Examiners unlock with `manage.py axes_reset_username`.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=10))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "sandbox.accounts.throttling.login_identity"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["password", "id_number"]  # masked in the failure log and records
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
