@@ -92,8 +92,10 @@ def _pretty(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=1, default=str)
 
 
-def _evidence_links(attempt: Attempt, version: int, evidence: list) -> list[dict]:
-    """Screenshots of a criterion as links to the permission-checked evidence view."""
+def _evidence_links(attempt: Attempt, version: int, evidence: list, *, url_name: str = "practice:practice_evidence",
+                    url_kwargs: dict | None = None) -> list[dict]:
+    """Screenshots of a criterion as links to a permission-checked evidence view (``url_name``, which
+    takes attempt_id/version/criterion/filename plus ``url_kwargs``: the examiners' view adds exam_id)."""
     root = evidence_dir_for(attempt.pk, version).resolve()
     links = []
     for item in evidence or []:
@@ -105,15 +107,16 @@ def _evidence_links(attempt: Attempt, version: int, evidence: list) -> list[dict
             continue
         if len(relative.parts) != 2:
             continue
-        url = reverse("practice:practice_evidence", kwargs={
-            "attempt_id": attempt.pk, "version": version, "criterion": relative.parts[0], "filename": relative.parts[1]})
+        url = reverse(url_name, kwargs={**(url_kwargs or {}), "attempt_id": attempt.pk, "version": version,
+                                        "criterion": relative.parts[0], "filename": relative.parts[1]})
         links.append({"url": url, "page": item.get("url", ""), "name": relative.parts[1]})
     return links
 
 
-def _report_view(attempt: Attempt, report: AttemptReport) -> dict:
+def _report_view(attempt: Attempt, report: AttemptReport, **evidence_url) -> dict:
     """A stored report as the page shows it: per criterion the description, score, the message for
-    the candidate, expected/actual when points were lost, evidence links; collateral lines."""
+    the candidate, expected/actual when points were lost, evidence links (``evidence_url``: see
+    ``_evidence_links``); collateral lines."""
     data = report.report or {}
     criteria = []
     for item in data.get("criteria", []):
@@ -125,7 +128,7 @@ def _report_view(attempt: Attempt, report: AttemptReport) -> dict:
             "manual": not item.get("machine_scored", True), "message": result.get("message", ""),
             "expected": "" if full else _pretty(result.get("expected")),
             "actual": "" if full else _pretty(result.get("actual")),
-            "evidence": _evidence_links(attempt, report.version, result.get("evidence")),
+            "evidence": _evidence_links(attempt, report.version, result.get("evidence"), **evidence_url),
         })
     return {"report": report, "criteria": criteria, "collateral": data.get("collateral", []),
             "collateral_error": data.get("collateral_error", ""), "deduction": data.get("deduction", "0"),
@@ -142,10 +145,10 @@ def _chosen_report(request, reports: list[AttemptReport]) -> AttemptReport | Non
     return reports[0] if reports else None
 
 
-def _report_context(request, attempt: Attempt) -> dict:
+def _report_context(request, attempt: Attempt, **evidence_url) -> dict:
     reports = selectors.attempt_reports(attempt)
     chosen = _chosen_report(request, reports)
-    return {"reports": reports, "shown": _report_view(attempt, chosen) if chosen else None,
+    return {"reports": reports, "shown": _report_view(attempt, chosen, **evidence_url) if chosen else None,
             "is_latest": chosen is not None and chosen == reports[0]}
 
 
@@ -286,6 +289,12 @@ def practice_evidence(request, attempt_id: int, version: int, criterion: str, fi
     own_practice = attempt.candidate_id == request.user.pk and attempt.mode == Attempt.Mode.PRACTICE
     if not own_practice and not request.user.has_perm("accounts.review_attempts"):
         raise Http404("not yours")  # an exam's evidence is the examiners' to release
+    return evidence_file_response(attempt, version, criterion, filename)
+
+
+def evidence_file_response(attempt: Attempt, version: int, criterion: str, filename: str) -> FileResponse:
+    """The screenshot file of a stored report version, after the caller checked who is asking: 404
+    unless the version exists and the path stays inside its evidence folder with an image suffix."""
     if not AttemptReport.objects.filter(attempt=attempt, version=version).exists():
         raise Http404("no such report")
     root = evidence_dir_for(attempt.pk, version).resolve()

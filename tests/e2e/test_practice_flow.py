@@ -12,70 +12,37 @@ it serves); the worker gets the same catalog, database and media folder through 
 and grades against this server (GRADER_BASE_URL).
 """
 
-import os
 import re
-import subprocess
-import sys
 import time
-from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from channels.testing.live import make_application
-from daphne.testing import DaphneProcess
-from django.conf import settings as django_settings
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-from django.db import connection
 from playwright.sync_api import expect
 
 from autograder.solution import script_import
 from sandbox.practice.services import publication_create, training_class_create, training_class_member_add
 from sandbox.runtime.models import Attempt, AttemptReport
+from tests.e2e.servers import catalog_server, grading_worker
 
 FIXTURES = Path(__file__).resolve().parent / "scenario_fixtures"
 SLUG = "ship-memo-ui"
 GRADING_TIMEOUT_MS = 60_000
 
 
-def _server_setup(blocker, catalog: str, media: str):
-    blocker.unblock()
-    django_settings.SCENARIO_CATALOG_DIR = catalog
-    django_settings.MEDIA_ROOT = media
-
-
 @pytest.fixture(scope="module")
 def practice_server(django_db_setup, django_db_blocker, tmp_path_factory):
     media = tmp_path_factory.mktemp("practice-media")
-    process = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-                            setup=partial(_server_setup, django_db_blocker, str(FIXTURES), str(media)))
-    process.start()
-    if not process.ready.wait(timeout=30):
-        process.terminate()
-        raise RuntimeError("Daphne did not start")
-    yield f"http://127.0.0.1:{process.port.value}", media
-    process.terminate()
-    process.join(timeout=10)
+    with catalog_server(django_db_blocker, catalog=FIXTURES, media=media) as url:
+        yield url, media
 
 
 @pytest.fixture
 def worker(practice_server, tmp_path):
     """One grading worker, as `make run` starts it, on the test database."""
     url, media = practice_server
-    log = (tmp_path / "worker.log").open("w+")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-           "SCENARIO_CATALOG_DIR": str(FIXTURES), "DJANGO_MEDIA_ROOT": str(media), "GRADER_BASE_URL": url}
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.3", "-v", "0"],
-        cwd=django_settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    process.log = log
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    with grading_worker(url=url, catalog=FIXTURES, media=media, log_path=tmp_path / "worker.log") as process:
+        yield process
 
 
 @pytest.fixture
