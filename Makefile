@@ -65,6 +65,7 @@ bench: setup
 	@$(PY) -m bench.grading_browser
 	@$(PY) -m bench.grading_batch
 	@$(PY) -m bench.exam_start --candidates 100
+	@$(PY) -m bench.recording_size --minutes 3
 
 messages: setup
 	@$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var

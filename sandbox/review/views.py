@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -44,11 +44,10 @@ def _attempt(exam: Exam, attempt_id: int):
     return attempt
 
 
-def replay_url(attempt_id: int) -> str:
-    try:
-        return reverse("recording:replay", kwargs={"attempt_id": attempt_id})
-    except NoReverseMatch:  # the replay app not mounted (yet)
-        return f"/replay/{attempt_id}/"
+def replay_url(attempt_id: int, *, blind: bool = False) -> str:
+    """The replay page; ``blind`` hides the candidate's name and ticket (for anonymised marking)."""
+    url = reverse("recording:replay", kwargs={"attempt_id": attempt_id})
+    return f"{url}?blind=1" if blind else url
 
 
 def _form_errors(request, form) -> None:
@@ -301,7 +300,7 @@ def _manual_page(request, exam: Exam, criterion_id: str, *, bound: dict | None =
         sheet.form = bound.get(sheet.attempt.pk) or ManualScoreForm(
             descriptors=sheet.descriptors, prefix=f"m{sheet.attempt.pk}",
             initial={"level": sheet.latest.level, "comment": sheet.latest.comment} if sheet.latest else None)
-        sheet.replay_url = replay_url(sheet.attempt.pk)
+        sheet.replay_url = replay_url(sheet.attempt.pk, blind=True)
         sheet.storefront_url = _storefront_url(sheet.attempt.instance.sandbox)
     first = sheets[0]
     return render(request, "review/manual_criterion.html", {

@@ -599,6 +599,7 @@ def test_one_criterion_across_all_answers_anonymous_in_a_stable_shuffled_order(e
     for n, attempt in enumerate(expected, start=1):
         section = page.split(f'id="sheet-A{n}"')[1].split("</section>")[0]
         assert url("manual_score", exam_id=exam.pk, criterion_id=MANUAL, attempt_id=attempt.pk) in section
+        assert f"/replay/{attempt.pk}/?blind=1" in section  # the replay hides names too
     again = html(ex.get(url("manual_criterion", exam_id=exam.pk, criterion_id=MANUAL)))
     assert [again.index(url("manual_score", exam_id=exam.pk, criterion_id=MANUAL, attempt_id=a.pk))
             for a in expected] == positions  # stable

@@ -1,0 +1,218 @@
+"""Read-only queries of the recording: which attempt a page records for, the candidate's own exam
+attempt behind an ingest URL, the merged events of a replay, the journal beside it and the state diff."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Min, Sum
+from django.utils import timezone
+
+from sandbox.exams.models import Sitting, SittingEvent, SittingTask
+from sandbox.runtime.models import Attempt
+
+from .models import RecordingChunk
+
+# A journal row's time is the server's; rrweb's timestamps are the candidate's browser clock. When the
+# two disagree by more than this, the timeline is shifted by the measured offset (see clock_offset_ms).
+CLOCK_OFFSET_IGNORED_MS = 2000
+
+
+def recording_task(*, sandbox, user) -> SittingTask | None:
+    """The sitting task whose exam attempt works in ``sandbox`` for ``user`` while it may still be
+    recorded (attempt and sitting in progress, before the deadline); else None. One query."""
+    if sandbox is None or user is None or not user.is_authenticated or not getattr(sandbox, "pk", None):
+        return None
+    task = (SittingTask.objects
+            .filter(attempt__instance__sandbox_id=sandbox.pk, attempt__candidate_id=user.pk,
+                    attempt__mode=Attempt.Mode.EXAM, attempt__status=Attempt.Status.IN_PROGRESS,
+                    sitting__status=Sitting.Status.IN_PROGRESS)
+            .select_related("sitting__registration__exam").first())
+    if task is None or timezone.now() >= task.sitting.deadline:
+        return None
+    return task
+
+
+def candidate_exam_attempt(*, user, attempt_id: int) -> Attempt | None:
+    """``user``'s own exam attempt ``attempt_id`` (any status), or None — another candidate's
+    attempt, a practice attempt and an unknown id all look the same to the caller."""
+    if not user.is_authenticated:
+        return None
+    return (Attempt.objects.filter(pk=attempt_id, candidate_id=user.pk, mode=Attempt.Mode.EXAM,
+                                   sitting_task__isnull=False).first())
+
+
+def replay_task(attempt_id: int) -> SittingTask | None:
+    """The exam task behind a replay URL (examiners see every exam attempt), or None."""
+    return (SittingTask.objects.filter(attempt_id=attempt_id, attempt__mode=Attempt.Mode.EXAM)
+            .select_related("attempt__candidate", "attempt__instance", "part", "sitting__registration__exam")
+            .first())
+
+
+# -- events ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordingStats:
+    chunks: int
+    events: int
+    raw_bytes: int
+    stored_bytes: int
+    segments: int
+
+
+def recording_stats(attempt_id: int) -> RecordingStats:
+    from django.db.models.functions import Length
+
+    rows = RecordingChunk.objects.filter(attempt_id=attempt_id)
+    agg = rows.aggregate(chunks=Count("id"), events=Sum("event_count"), raw=Sum("raw_bytes"),
+                         stored=Sum(Length("data")))
+    return RecordingStats(chunks=agg["chunks"] or 0, events=agg["events"] or 0, raw_bytes=agg["raw"] or 0,
+                          stored_bytes=agg["stored"] or 0,
+                          segments=rows.values("segment").distinct().count())
+
+
+def chunk_events(chunk: RecordingChunk) -> list[dict[str, Any]]:
+    return json.loads(zlib.decompress(bytes(chunk.data)).decode("utf-8"))
+
+
+def recording_events(attempt_id: int) -> list[dict[str, Any]]:
+    """Every stored event of the attempt, merged across chunks and page loads and sorted by
+    timestamp. The sort is stable over chunks read in (segment start, segment, seq) order, so events
+    with equal timestamps keep the order the page emitted them in (a Meta before its full snapshot)."""
+    starts = dict(RecordingChunk.objects.filter(attempt_id=attempt_id).values("segment")
+                  .annotate(start=Min("first_ts")).values_list("segment", "start"))
+    chunks = sorted(RecordingChunk.objects.filter(attempt_id=attempt_id).only("segment", "seq", "data"),
+                    key=lambda c: (starts[c.segment], c.segment, c.seq))
+    events: list[dict[str, Any]] = []
+    for chunk in chunks:
+        events.extend(chunk_events(chunk))
+    events.sort(key=lambda e: e["timestamp"])
+    return events
+
+
+def clock_offset_ms(attempt_id: int) -> int:
+    """server time − browser time, estimated as the smallest (received − last event) over the chunks;
+    0 when that is within CLOCK_OFFSET_IGNORED_MS (the usual case: a correct clock and batching noise)."""
+    best = None
+    for received, last_ts in RecordingChunk.objects.filter(attempt_id=attempt_id).values_list("received_at",
+                                                                                                "last_ts"):
+        offset = int(received.timestamp() * 1000) - last_ts
+        best = offset if best is None else min(best, offset)
+    if best is None or abs(best) <= CLOCK_OFFSET_IGNORED_MS:
+        return 0
+    return best
+
+
+# -- the journal beside the player -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class JournalRow:
+    at: datetime
+    ts: int  # on the recording's clock (ms since the epoch)
+    source: str  # "shop" | "exam"
+    actor: str
+    action: str
+    object: str
+    changes: list[tuple[str, str, str]]  # (field, before, after)
+
+
+VALUE_CHARS = 60
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= VALUE_CHARS else text[:VALUE_CHARS] + "…"
+
+
+def _changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
+    before = before if isinstance(before, dict) else ({} if before is None else {"": before})
+    after = after if isinstance(after, dict) else ({} if after is None else {"": after})
+    keys = list(dict.fromkeys([*before, *after]))
+    return [(key, _text(before.get(key)), _text(after.get(key))) for key in keys
+            if before.get(key) != after.get(key) or key not in before or key not in after]
+
+
+@dataclass(frozen=True)
+class Journal:
+    setup: list[JournalRow]  # written while the sandbox was built, before the attempt started
+    rows: list[JournalRow]
+
+
+def journal_rows(task: SittingTask, *, offset_ms: int = 0, anonymous: str = "") -> Journal:
+    """The attempt's sandbox journal (ShopEvent) and its sitting's exam journal (SittingEvent),
+    one timeline in time order; the scenario's own setup events apart. With ``anonymous`` the
+    candidate's username in the actor column reads as that label instead (blind marking)."""
+    from shop_sim.models import ShopEvent
+
+    username = task.attempt.candidate.get_username()
+
+    def ts(at: datetime) -> int:
+        return int(at.timestamp() * 1000) - offset_ms
+
+    def who(actor: str) -> str:
+        if not anonymous:
+            return actor
+        kind, sep, ident = actor.partition(":")
+        if sep and ident == username:
+            return f"{kind}:{anonymous}"
+        return anonymous if actor == username else actor
+
+    rows = [JournalRow(at=e.at, ts=ts(e.at), source="shop", actor=who(e.actor), action=e.action,
+                       object=f"{e.object_type} #{e.object_id}" if e.object_id is not None else e.object_type,
+                       changes=_changes(e.before, e.after))
+            for e in ShopEvent.objects.filter(sandbox_id=task.attempt.instance.sandbox_id).order_by("at", "id")]
+    rows += [JournalRow(at=e.at, ts=ts(e.at), source="exam", actor=who(e.actor), action=e.action, object="",
+                        changes=[(k, "", _text(v)) for k, v in (e.detail or {}).items()])
+             for e in SittingEvent.objects.filter(sitting_id=task.sitting_id).order_by("at", "id")]
+    if anonymous:
+        rows = [replace(r, changes=[tuple(text.replace(username, anonymous) for text in change)
+                                    for change in r.changes]) for r in rows]
+    rows.sort(key=lambda r: (r.at, r.source != "exam"))
+    started = task.attempt.started_at
+    return Journal(setup=[r for r in rows if r.at < started], rows=[r for r in rows if r.at >= started])
+
+
+def journal_bytes(task: SittingTask) -> int:
+    """The journal's size as JSON (the benchmark reports it beside the recording's)."""
+    from shop_sim.models import ShopEvent
+
+    shop = list(ShopEvent.objects.filter(sandbox_id=task.attempt.instance.sandbox_id)
+                .values("at", "actor", "action", "object_type", "object_id", "before", "after"))
+    exam = list(SittingEvent.objects.filter(sitting_id=task.sitting_id).values("at", "actor", "action", "detail"))
+    return len(json.dumps({"shop": shop, "exam": exam}, ensure_ascii=False, default=str).encode("utf-8"))
+
+
+# -- what the candidate changed ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StateChange:
+    model: str
+    row: str
+    kind: str  # "added" | "removed" | "changed"
+    fields: list[tuple[str, str, str]]  # (field label, before, after)
+
+
+def state_changes(task: SittingTask) -> list[StateChange]:
+    """The sandbox now vs. the scenario's starting state, every change (the grader's collateral
+    diff with a scope that allows nothing, so nothing is filtered out)."""
+    from autograder.collateral import _field_label, _model_label, _row_label, _short, collateral_diff
+    from task_scenarios.schema import Scope
+    from task_scenarios.snapshot import shop_snapshot
+
+    instance = task.attempt.instance
+    baseline, current = instance.baseline_rows(), shop_snapshot(instance.sandbox_id)
+    out = []
+    for change in collateral_diff(baseline, current, Scope()):
+        pk = str(change.pk)
+        old, new = baseline.get(change.model, {}).get(pk), current.get(change.model, {}).get(pk)
+        fields = [(_field_label(change.model, name), _short(old.get(name)), _short(new.get(name)))
+                  for name in change.fields]
+        out.append(StateChange(model=_model_label(change.model), row=_row_label(new or old, pk),
+                               kind=change.kind, fields=fields))
+    return out
