@@ -3,9 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from sandbox.health import healthz
 from sandbox.practice.media import public_media
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", include("sandbox.accounts.urls")),
     path("console/", include("shop_sim.console.urls")),
     path("practice/", include("sandbox.practice.urls")),

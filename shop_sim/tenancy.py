@@ -45,11 +45,19 @@ def console_view(view):
         if request.sandbox is None:
             raise Http404("no sandbox")
         refused = write_refused_response(request)
-        if refused is not None:
-            return refused
-        return view(request, *args, **kwargs)
+        if refused is None:
+            refused = view(request, *args, **kwargs)
+        return frameable(refused)
 
     return wrapper
+
+
+def frameable(response):
+    """Shop pages may be framed by this site (the exam workspace frames the back office, the
+    decoration editor previews the storefront); everything else keeps X_FRAME_OPTIONS = DENY."""
+    if response.get("X-Frame-Options") is None:
+        response["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 def write_refused_response(request):

@@ -98,3 +98,25 @@ def catalog_scenarios() -> list[ScenarioChoice]:
     from sandbox.practice.selectors import catalog_entries
 
     return [ScenarioChoice(slug=e.slug, title=e.title, loads=e.loads) for e in catalog_entries()]
+
+
+# A sandbox belongs to an exam task from the moment it exists (sitting_start creates both in one
+# transaction) and storefront keys are never reused, so "which task, if any" is cached per key —
+# console pages of other sandboxes then ask the database nothing about exams.
+SANDBOX_TASK_CACHE_SECONDS = 24 * 3600
+
+
+def sandbox_sitting_task_id(sandbox) -> int:
+    """The id of the exam task working in ``sandbox``, or 0 (cached; see above)."""
+    from django.core.cache import cache
+
+    from .models import SittingTask
+
+    key = f"exams:sandbox-task:{sandbox.storefront_key}"
+    task_id = cache.get(key)
+    if task_id is None:
+        task_id = (SittingTask.objects.filter(attempt__instance__sandbox_id=sandbox.pk)
+                   .values_list("pk", flat=True).first()) or 0
+        cache.set(key, task_id, SANDBOX_TASK_CACHE_SECONDS)
+    return task_id
+

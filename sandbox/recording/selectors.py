@@ -13,6 +13,7 @@ from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
 from sandbox.exams.models import Sitting, SittingEvent, SittingTask
+from sandbox.exams.selectors import sandbox_sitting_task_id
 from sandbox.runtime.models import Attempt
 
 from .models import RecordingChunk
@@ -24,9 +25,12 @@ CLOCK_OFFSET_IGNORED_MS = 2000
 
 def recording_task(*, sandbox, user) -> SittingTask | None:
     """The sitting task whose exam attempt works in ``sandbox`` for ``user`` while it may still be
-    recorded (attempt and sitting in progress, before the deadline); else None. One query."""
+    recorded (attempt and sitting in progress, before the deadline); else None. One query for an
+    exam sandbox, none for the others."""
     if sandbox is None or user is None or not user.is_authenticated or not getattr(sandbox, "pk", None):
         return None
+    if not getattr(sandbox, "storefront_key", None) or not sandbox_sitting_task_id(sandbox):
+        return None  # not an exam sandbox: answered from the cache, no query
     task = (SittingTask.objects
             .filter(attempt__instance__sandbox_id=sandbox.pk, attempt__candidate_id=user.pk,
                     attempt__mode=Attempt.Mode.EXAM, attempt__status=Attempt.Status.IN_PROGRESS,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from sandbox.exams.models import Registration, ScoreReview, Sitting, SittingTask
 from sandbox.exams.scores import ResultLine, exam_results
+from sandbox.exams.selectors import sandbox_sitting_task_id
 from sandbox.practice.selectors import catalog_entry
 from sandbox.runtime.models import Attempt
 
@@ -126,24 +126,15 @@ def minutes_seconds(seconds: int) -> str:
 
 # -- the console banner ----------------------------------------------------------------------------
 
-# Which exam task works in a sandbox never changes (the sitting's tasks are created with their
-# sandboxes in one transaction), so the answer — "none" included — is cached per sandbox by its
-# never reused storefront key. Other sandboxes then cost no query; an exam sandbox one (the
-# deadline and status are live data).
-BANNER_CACHE_SECONDS = 24 * 3600
-
+# Which exam task works in a sandbox is cached per sandbox (sandbox_sitting_task_id): other
+# sandboxes cost no query; an exam sandbox one (the deadline and status are live data).
 
 def banner_task(sandbox, user) -> SittingTask | None:
     """The exam task of ``user`` working in ``sandbox`` (with part and sitting → exam), or None."""
     if sandbox is None or not getattr(sandbox, "storefront_key", None) or user is None \
             or not user.is_authenticated:
         return None
-    key = f"workspace:banner:{sandbox.storefront_key}"
-    task_id = cache.get(key)
-    if task_id is None:
-        task_id = (SittingTask.objects.filter(attempt__instance__sandbox_id=sandbox.pk)
-                   .values_list("pk", flat=True).first()) or 0
-        cache.set(key, task_id, BANNER_CACHE_SECONDS)
+    task_id = sandbox_sitting_task_id(sandbox)
     if not task_id:
         return None
     return (SittingTask.objects.select_related("part", "sitting__registration__exam")

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sandbox.exams.models import Registration, Sitting, SittingTask
@@ -175,6 +176,7 @@ def sitting_task(request, registration_id: int, sittingtask_id: int):
     })
 
 
+@xframe_options_sameorigin  # the workspace frames it
 @require_GET
 @login_required
 @candidate_required

@@ -24,7 +24,7 @@ from shop_sim.models import CartItem, Category, Order, Product, Refund, Sandbox
 from shop_sim.selectors import storefront as sel
 from shop_sim.services import checkout as checkout_services
 from shop_sim.services.base import Actor, ShopError
-from shop_sim.tenancy import write_refused_response
+from shop_sim.tenancy import frameable, write_refused_response
 
 from . import buyer as buyer_session
 from .forms import (
@@ -64,9 +64,9 @@ def storefront_view(view):
     def wrapper(request, storefront_key: str, **kwargs):
         request.sandbox = _shop(storefront_key)
         refused = write_refused_response(request)
-        if refused is not None:
-            return refused
-        return view(request, **kwargs)
+        if refused is None:
+            refused = view(request, **kwargs)
+        return frameable(refused)
 
     return wrapper
 

@@ -392,6 +392,7 @@ def _render_tag(user, sandbox):
 
 def test_recorder_renders_on_an_exam_sandbox_in_progress(candidate, attempt, django_assert_max_num_queries):
     sandbox = attempt.instance.sandbox
+    _render_tag(candidate, sandbox)  # the first page learns (and caches) that this is an exam sandbox
     with django_assert_max_num_queries(1):
         html = _render_tag(candidate, sandbox)
     assert "vendor/rrweb/record.min.js" in html and "recording/recorder.js" in html
@@ -413,8 +414,12 @@ def test_recorder_renders_nothing_elsewhere(candidate, make_user, make_sandbox, 
     cases = [(examiner, attempt.instance.sandbox), (candidate, practice.instance.sandbox), (candidate, demo),
              (candidate, None), (AnonymousUser(), attempt.instance.sandbox)]
     for user, sandbox in cases:
+        _render_tag(user, sandbox)  # the first page learns (and caches) whether it is an exam sandbox
         with django_assert_max_num_queries(1):
             assert _render_tag(user, sandbox) == ""
+    for sandbox in (practice.instance.sandbox, demo):
+        with django_assert_max_num_queries(0):  # not an exam sandbox: no query at all
+            assert _render_tag(candidate, sandbox) == ""
     # past the deadline, and after submit
     exam = sitting.registration.exam
     type(sitting).objects.filter(pk=sitting.pk).update(started_at=timezone.now() - timedelta(minutes=exam.duration_minutes + 1))
