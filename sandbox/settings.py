@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "sandbox.review",
     "sandbox.statistics",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the 429 page
 ]
@@ -165,6 +168,28 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"  # shop pages opt in to SAMEORIGIN (shop_sim.tenancy.frameable): the workspace frames them
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp) on every response: scripts only from this site or an inline
+# block carrying the request's nonce — so an injected <script>, on*= handler or javascript: URL does
+# not run even if escaping ever failed. Inline styles stay allowed (style attributes, the rrweb
+# player, htmx's indicator style); WebSockets are same-origin ('self'). Violations are reported to
+# /csp-report (logged; the browser tests fail on any).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "report-uri": "/csp-report",
+    },
+}
+CSP_REPORT_LOG = env.str("CSP_REPORT_LOG", default="")  # also append reports to this file (tests)
 SECURE_REFERRER_POLICY = "same-origin"
 # Production behind a TLS-terminating proxy (nginx in docker-compose.yml): DJANGO_HTTPS=1 makes the
 # cookies secure, trusts X-Forwarded-Proto from the proxy, redirects plain HTTP and sends HSTS —

@@ -3,11 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from sandbox.csp_report import csp_report
 from sandbox.health import healthz
 from sandbox.practice.media import public_media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("csp-report", csp_report, name="csp_report"),
     path("", include("sandbox.accounts.urls")),
     path("console/", include("shop_sim.console.urls")),
     path("practice/", include("sandbox.practice.urls")),

@@ -92,3 +92,27 @@ def login(live_server_url):
 @pytest.fixture(autouse=True)
 def _committed_writes(transactional_db):
     """Browser tests need committed rows: the server process cannot see an open transaction."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _csp_report_log(tmp_path_factory):
+    """Every server these tests start (forked from this process) appends Content-Security-Policy
+    violation reports to one file; ``_no_csp_violations`` fails the test that caused one."""
+    from django.conf import settings as django_settings
+
+    path = tmp_path_factory.mktemp("csp") / "reports.jsonl"
+    path.touch()
+    previous = django_settings.CSP_REPORT_LOG
+    django_settings.CSP_REPORT_LOG = str(path)
+    yield path
+    django_settings.CSP_REPORT_LOG = previous
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(_csp_report_log):
+    before = _csp_report_log.stat().st_size
+    yield
+    with _csp_report_log.open(encoding="utf-8") as log:
+        log.seek(before)
+        new = log.read().strip()
+    assert not new, f"Content-Security-Policy violations:\n{new}"
