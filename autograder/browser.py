@@ -229,6 +229,7 @@ class BrowserSession:
         """
         from django.conf import settings
         from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+        from django.utils.module_loading import import_string
 
         from shop_sim.tenancy import ACTIVE_SANDBOX_SESSION_KEY
 
@@ -236,7 +237,9 @@ class BrowserSession:
         owner = get_user_model().objects.filter(pk=owner_id).first() if owner_id else None
         if owner is None:
             raise BrowserSessionError(_("沙箱没有所有者，无法以考生身份打开后台页面"))
-        backend = settings.AUTHENTICATION_BACKENDS[0]
+        # the first backend that can load a user (login throttling's backend comes first and cannot)
+        backend = next(path for path in settings.AUTHENTICATION_BACKENDS
+                       if hasattr(import_string(path), "get_user"))
         return self._new_django_session({
             SESSION_KEY: owner._meta.pk.value_to_string(owner),
             BACKEND_SESSION_KEY: backend,

@@ -156,6 +156,7 @@ def _crafted_events(now_ms: int) -> list[dict]:
     ]
 
 
+@pytest.mark.csp_reports_expected("/replay/")
 def test_a_crafted_recording_runs_no_script_in_the_examiners_page(new_page, login, exam_attempt):
     attempt = exam_attempt
     page = new_page()
