@@ -55,7 +55,8 @@ verify: setup
 
 # The services suite: its own tests plus the core flows again, on PostgreSQL + the Redis layer.
 SERVICES_FLOWS := tests/unit/test_isolation.py tests/unit/test_orders_services.py \
-	tests/unit/test_storefront_checkout.py tests/unit/test_chat_consumers.py tests/e2e/test_shop_flows.py
+	tests/unit/test_storefront_checkout.py tests/unit/test_chat_consumers.py tests/unit/test_exam_sitting.py \
+	tests/unit/test_exam_scores.py tests/e2e/test_shop_flows.py
 
 test-services: setup
 	@DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(VENV)/bin/pytest tests/services $(SERVICES_FLOWS)

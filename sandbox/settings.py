@@ -114,7 +114,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s channels-redis blocks
+            # in BZPOPMIN: an idle WebSocket consumer then dies with TimeoutError after 5 s. A read
+            # timeout well above the blocking time keeps idle sockets alive and still notices a dead
+            # Redis (tests/services/test_stack.py).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}]},
         }
     }
 else:

@@ -1,0 +1,175 @@
+"""The production configuration on this machine's PostgreSQL and Redis: two Daphne web processes
+and two grading workers (`db_worker`), started as separate processes the way docker-compose starts
+the replicas, sharing nothing but the database, Redis and the media folder.
+
+- A merchant's session works on either replica, WebSockets included (the chat inbox connects
+  through replica 2 after logging in on replica 1). Delivery of one chat message across replicas
+  over Redis is covered at the layer level in test_stack.py.
+- Killing one replica (SIGKILL) loses no acknowledged change; the other serves on.
+- Grading jobs spread over both workers and every attempt is graded exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from playwright.sync_api import expect, sync_playwright
+
+from fixtures.generators import generate_shop
+from sandbox.exams.services import sitting_start, sitting_submit
+from sandbox.runtime.models import AttemptReport
+from shop_sim.models import Order
+from tests.unit.exam_helpers import exam_catalog, exam_create, registration_create
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+WAIT_S = 90
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(catalog: Path, media: Path, base_url: str) -> dict:
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL, "SCENARIO_CATALOG_DIR": str(catalog),
+           "DJANGO_MEDIA_ROOT": str(media), "GRADER_BASE_URL": base_url,
+           "DJANGO_LOG_LEVEL": "ERROR"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+@contextmanager
+def _stack(tmp_path: Path, *, webs: int = 2, workers: int = 2, catalog: Path | None = None):
+    catalog = catalog or exam_catalog(tmp_path / "catalog")
+    media = tmp_path / "media"
+    media.mkdir()
+    ports = [_free_port() for _ in range(webs)]
+    env = _env(catalog, media, f"http://127.0.0.1:{ports[0]}")
+    processes = []
+    try:
+        for port in ports:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sandbox.asgi:application"],
+                cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / f"web-{port}.log").open("w")))
+        for n in range(workers):
+            processes.append(subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.3",
+                 "--worker-id", f"worker-{n}"],
+                cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL,
+                stderr=(tmp_path / f"worker-{n}.log").open("w")))
+        for port in ports:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                raise RuntimeError(f"web process on {port} did not start")
+        yield {"urls": [f"http://127.0.0.1:{p}" for p in ports], "processes": processes, "catalog": catalog}
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        # a SIGKILLed replica's connections may linger a moment; the test database must be droppable
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+def _login(page, base: str, username: str):
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill("pass-1234")
+    page.get_by_role("button", name="登录").click()
+    expect(page).not_to_have_url(re.compile("/accounts/login/"))
+
+
+@pytest.fixture
+def merchant_shop(transactional_db, make_user, make_sandbox, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    owner = make_user("prod_merchant")
+    sandbox = make_sandbox(owner=owner, name="生产配置店")
+    generate_shop(sandbox=sandbox, seed=12, products=5, orders=10, customers=5)
+    return owner, sandbox
+
+
+def test_replicas_share_sessions_and_survive_losing_one(tmp_path, merchant_shop):
+    owner, sandbox = merchant_shop
+    order = Order.objects.for_sandbox(sandbox).order_by("id").first()
+    with _stack(tmp_path, workers=0) as stack, sync_playwright() as pw:
+        web1, web2 = stack["urls"]
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        try:
+            merchant = browser.new_context(locale="zh-CN").new_page()
+            merchant.set_default_timeout(15_000)
+            _login(merchant, web1, owner.username)
+            merchant.goto(f"{web2}/console/")  # the session cookie is per host:port — log in on web2 too
+            if "/accounts/login/" in merchant.url:
+                _login(merchant, web2, owner.username)
+            assert merchant.goto(f"{web2}/console/chat/").status == 200  # one session, any replica
+            expect(merchant.get_by_text("实时连接已建立")).to_be_visible(timeout=15_000)  # WebSocket via web2
+
+            # an acknowledged change on web1, then web1 dies; web2 has it and serves on
+            page = browser.new_context(locale="zh-CN").new_page()
+            page.set_default_timeout(15_000)
+            _login(page, web1, owner.username)
+            page.goto(f"{web1}/console/orders/{order.pk}/")
+            page.get_by_label("卖家备注").fill("副本一确认保存")
+            page.get_by_role("button", name="保存备注").click()
+            expect(page.locator("dd.memo")).to_have_text("副本一确认保存")
+            os.kill(stack["processes"][0].pid, signal.SIGKILL)
+            merchant.goto(f"{web2}/console/orders/{order.pk}/")
+            expect(merchant.locator("dd.memo")).to_have_text("副本一确认保存")
+        finally:
+            browser.close()
+    order.refresh_from_db()
+    assert order.seller_memo == "副本一确认保存"
+
+
+def test_grading_jobs_spread_over_workers_and_each_attempt_is_graded_once(tmp_path, transactional_db, make_user,
+                                                                         settings):
+    from django_tasks_db.models import DBTaskResult
+
+    catalog = exam_catalog(tmp_path / "catalog")  # one catalog for setup and workers: same scenario uuids
+    settings.SCENARIO_CATALOG_DIR = str(catalog)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    examiner = make_user("prod_examiner", "examiner")
+    exam = exam_create(created_by=examiner)
+    sittings = []
+    for n in range(4):
+        candidate = make_user(f"prod_cand_{n}")
+        registration = registration_create(exam=exam, candidate=candidate, ticket=f"20260001400{n:02d}")
+        sittings.append(sitting_start(registration=registration, actor=candidate))
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for sitting in sittings:
+        sitting_submit(sitting=sitting, actor=sitting.registration.candidate)  # queues 2 gradings each
+    with _stack(tmp_path, webs=1, workers=2, catalog=catalog):
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline and AttemptReport.objects.count() < 2 * len(sittings):
+            time.sleep(0.5)
+    reports = list(AttemptReport.objects.values_list("attempt_id", "version"))
+    assert len(reports) == 2 * len(sittings), f"graded {len(reports)} of {2 * len(sittings)}"
+    assert sorted(v for _a, v in reports) == [1] * len(reports)  # once each
+    workers = {worker for ids in DBTaskResult.objects.values_list("worker_ids", flat=True) for worker in ids}
+    assert workers == {"worker-0", "worker-1"}, workers
