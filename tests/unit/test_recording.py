@@ -22,7 +22,7 @@ from sandbox.runtime.services import attempt_start
 from shop_sim.models import Product
 from shop_sim.services.base import Actor
 from shop_sim.services.catalog import category_create, product_set_status
-from tests.unit.scenario_fixtures.helpers import copy_good
+from tests.unit.scenario_fixtures.helpers import catalog_use
 
 pytestmark = pytest.mark.django_db
 SLUG = "ship-and-memo"
@@ -30,14 +30,7 @@ SLUG = "ship-and-memo"
 
 @pytest.fixture
 def catalog(settings, tmp_path):
-    root = tmp_path / "catalog"
-    root.mkdir()
-    copy_good(root, SLUG)
-    settings.SCENARIO_CATALOG_DIR = str(root)
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    return root
+    return catalog_use(settings, tmp_path, SLUG)
 
 
 @pytest.fixture

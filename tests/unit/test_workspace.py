@@ -30,7 +30,7 @@ from sandbox.workspace import urls as workspace_urls
 from sandbox.workspace.services import score_review_file
 from shop_sim.models import Order, Sandbox, ShopEvent
 from shop_sim.tenancy import ACTIVE_SANDBOX_SESSION_KEY
-from tests.unit.scenario_fixtures.helpers import copy_good
+from tests.unit.scenario_fixtures.helpers import catalog_use
 
 pytestmark = pytest.mark.django_db
 SLUG, SLUG_B = "ship-and-memo", "ship-and-memo-b"
@@ -39,15 +39,7 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 
 @pytest.fixture
 def catalog(settings, tmp_path):
-    root = tmp_path / "catalog"
-    root.mkdir()
-    copy_good(root, SLUG)
-    copy_good(root, SLUG_B)
-    settings.SCENARIO_CATALOG_DIR = str(root)
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.TASKS = IMMEDIATE
-    return root
+    return catalog_use(settings, tmp_path, SLUG, SLUG_B, tasks=IMMEDIATE)
 
 
 @pytest.fixture

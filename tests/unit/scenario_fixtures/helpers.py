@@ -96,3 +96,18 @@ def write_scenario(tmp_path: Path, slug: str, *, rubric: str, points: str, scope
     if variant is not None:
         (folder / "variant.py").write_text(variant, encoding="utf-8")
     return folder
+
+
+def catalog_use(settings, tmp_path: Path, *slugs: str, tasks: dict | None = None) -> Path:
+    """A scratch catalog of copies of the good fixture (one per slug) made the active one, with media
+    under ``tmp_path``, a fast password hasher and the given task backend (the dummy one by default:
+    nothing runs unless a test asks)."""
+    root = tmp_path / "catalog"
+    root.mkdir()
+    for slug in slugs or ("ship-and-memo",):
+        copy_good(root, slug)
+    settings.SCENARIO_CATALOG_DIR = str(root)
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = tasks or {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    return root
