@@ -2,9 +2,8 @@
 and two grading workers (`db_worker`), started as separate processes the way docker-compose starts
 the replicas, sharing nothing but the database, Redis and the media folder.
 
-- A merchant's session works on either replica, WebSockets included (the chat inbox connects
-  through replica 2 after logging in on replica 1). Delivery of one chat message across replicas
-  over Redis is covered at the layer level in test_stack.py.
+- A merchant's session works on either replica; a buyer chatting through replica 1 reaches the
+  merchant's inbox open on replica 2 live (Channels over Redis).
 - Killing one replica (SIGKILL) loses no acknowledged change; the other serves on.
 - Grading jobs spread over both workers and every attempt is graded exactly once.
 """
@@ -114,7 +113,7 @@ def merchant_shop(transactional_db, make_user, make_sandbox, settings):
     return owner, sandbox
 
 
-def test_replicas_share_sessions_and_survive_losing_one(tmp_path, merchant_shop):
+def test_replicas_share_sessions_and_chat_and_survive_losing_one(tmp_path, merchant_shop):
     owner, sandbox = merchant_shop
     order = Order.objects.for_sandbox(sandbox).order_by("id").first()
     with _stack(tmp_path, workers=0) as stack, sync_playwright() as pw:
@@ -129,6 +128,25 @@ def test_replicas_share_sessions_and_survive_losing_one(tmp_path, merchant_shop)
                 _login(merchant, web2, owner.username)
             assert merchant.goto(f"{web2}/console/chat/").status == 200  # one session, any replica
             expect(merchant.get_by_text("实时连接已建立")).to_be_visible(timeout=15_000)  # WebSocket via web2
+
+            buyer = browser.new_context(locale="zh-CN").new_page()
+            buyer.set_default_timeout(15_000)
+            buyer.goto(f"{web1}/s/{sandbox.storefront_key}/")
+            buyer.get_by_role("link", name="登录").first.click()
+            buyer.get_by_label("会员名").fill("跨副本的买家")
+            buyer.get_by_role("button", name=re.compile("登录")).click()
+            buyer.get_by_role("button", name="联系客服").click()
+            for _try in range(20):  # the widget's socket opens a moment after the page
+                buyer.get_by_label("输入消息").fill("两台服务器之间能收到吗？")
+                buyer.get_by_role("button", name="发送").click()
+                buyer.wait_for_timeout(300)
+                if not buyer.get_by_label("输入消息").input_value():
+                    break
+            # live on web2 without a reload: the new conversation (its preview is the shop's greeting
+            # auto-reply, the latest message) — the push crossed processes through Redis
+            new = merchant.locator("[data-chat-session-list] li").filter(has_text="跨副本的买家")
+            expect(new).to_be_visible(timeout=15_000)
+            expect(new.locator(".chat-unread")).to_be_visible()
 
             # an acknowledged change on web1, then web1 dies; web2 has it and serves on
             page = browser.new_context(locale="zh-CN").new_page()
