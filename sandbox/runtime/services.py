@@ -50,8 +50,9 @@ ATTEMPT_PIPELINE: dict[str, set[str]] = {
 PRACTICE_EXTRA_MOVES: dict[str, set[str]] = {
     S.GRADED: {S.IN_PROGRESS},
 }
-# a grading claim older than this is a worker that died mid-grade (a grade takes seconds)
-GRADING_STALE_AFTER = timedelta(minutes=15)
+# a grading claim older than this is a worker that died mid-grade (a grade takes seconds; every page
+# check has its own timeouts, so even a slow one ends well within it)
+GRADING_STALE_AFTER = timedelta(minutes=3)
 SERVER_CHECK_TIMEOUT_SECONDS = 5
 GRADER = "grader"
 MAX_SEED = 2**31 - 1

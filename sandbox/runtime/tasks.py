@@ -8,10 +8,16 @@ process (``manage.py db_worker``) grades in one thread, so ``attempt_grade``'s d
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
 
 from .models import Attempt
-from .services import attempt_grade
+from .services import GRADING_STALE_AFTER, attempt_grade
+
+LOST_WORKER = "sandbox.runtime.tasks.WorkerLost"
 
 
 @task()
@@ -24,3 +30,29 @@ def grade_attempt_task(attempt_id: int) -> dict:
 def attempt_grade_enqueue(*, attempt: Attempt):
     """Queue ``attempt`` for grading; returns the backend's TaskResult (its id tracks the job)."""
     return grade_attempt_task.enqueue(attempt.pk)
+
+
+def grading_jobs_recover(*, now: datetime | None = None) -> list[int]:
+    """Grading jobs a dead worker left RUNNING (SIGKILL, a lost machine) are marked failed and their
+    attempts queued again; returns the attempt ids. The queue (django-tasks-db) never retries by
+    itself. A job counts as lost once it has run longer than GRADING_STALE_AFTER — by then the
+    attempt's own grading claim is stale too, so the new job may claim it and one report results."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    requeued = []
+    with transaction.atomic():
+        lost = (DBTaskResult.objects.select_for_update(skip_locked=True)
+                .filter(task_path=grade_attempt_task.module_path, status="RUNNING",
+                        started_at__lt=now - GRADING_STALE_AFTER))
+        for job in lost:
+            attempt_id = (job.args_kwargs.get("args") or [None])[0]
+            job.status, job.finished_at = "FAILED", now
+            job.exception_class_path = LOST_WORKER
+            job.traceback = f"the worker {job.worker_ids[-1:] or '?'} stopped mid-job; the attempt was queued again"
+            job.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])
+            if isinstance(attempt_id, int):
+                requeued.append(attempt_id)
+                transaction.on_commit(lambda pk=attempt_id: grade_attempt_task.enqueue(pk))
+    return requeued
+
