@@ -224,5 +224,8 @@ Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 # Where the grader's browser finds the site (the web server must be running; `make run` starts both).
 GRADER_BASE_URL = env.str("GRADER_BASE_URL", default="http://127.0.0.1:8000")
+# A grading claim (and its queue job) older than this belongs to a worker that died mid-grade: the
+# claim may be taken over and `manage.py clock` queues the job again (a grade takes seconds).
+GRADING_STALE_SECONDS = env.int("GRADING_STALE_SECONDS", default=180)
 # Scenario folders (empty = task_scenarios/catalog).
 SCENARIO_CATALOG_DIR = env.str("SCENARIO_CATALOG_DIR", default="")

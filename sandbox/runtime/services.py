@@ -50,9 +50,10 @@ ATTEMPT_PIPELINE: dict[str, set[str]] = {
 PRACTICE_EXTRA_MOVES: dict[str, set[str]] = {
     S.GRADED: {S.IN_PROGRESS},
 }
-# a grading claim older than this is a worker that died mid-grade (a grade takes seconds; every page
-# check has its own timeouts, so even a slow one ends well within it)
-GRADING_STALE_AFTER = timedelta(minutes=3)
+def grading_stale_after() -> timedelta:
+    """A grading claim older than this is a worker that died mid-grade (a grade takes seconds; every
+    page check has its own timeouts): settings.GRADING_STALE_SECONDS, 3 minutes by default."""
+    return timedelta(seconds=settings.GRADING_STALE_SECONDS)
 SERVER_CHECK_TIMEOUT_SECONDS = 5
 GRADER = "grader"
 MAX_SEED = 2**31 - 1
@@ -230,7 +231,7 @@ def _claim(attempt_id: int) -> tuple[str, int]:
         if locked.status == S.GRADING:
             last = locked.status_log[-1]["at"] if locked.status_log else None
             started = datetime.fromisoformat(last) if last else None
-            if started is None or timezone.now() - started < GRADING_STALE_AFTER:
+            if started is None or timezone.now() - started < grading_stale_after():
                 raise IllegalAttemptMove(_("该作答正在评分中"))
             _move(locked, S.SUBMITTED, by=GRADER, note="stale grading claim released")
         previous = locked.status

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from .models import Attempt
-from .services import GRADING_STALE_AFTER, attempt_grade
+from .services import attempt_grade, grading_stale_after
 
 LOST_WORKER = "sandbox.runtime.tasks.WorkerLost"
 
@@ -35,7 +35,7 @@ def attempt_grade_enqueue(*, attempt: Attempt):
 def grading_jobs_recover(*, now: datetime | None = None) -> list[int]:
     """Grading jobs a dead worker left RUNNING (SIGKILL, a lost machine) are marked failed and their
     attempts queued again; returns the attempt ids. The queue (django-tasks-db) never retries by
-    itself. A job counts as lost once it has run longer than GRADING_STALE_AFTER — by then the
+    itself. A job counts as lost once it has run longer than grading_stale_after() — by then the
     attempt's own grading claim is stale too, so the new job may claim it and one report results."""
     from django_tasks_db.models import DBTaskResult
 
@@ -44,7 +44,7 @@ def grading_jobs_recover(*, now: datetime | None = None) -> list[int]:
     with transaction.atomic():
         lost = (DBTaskResult.objects.select_for_update(skip_locked=True)
                 .filter(task_path=grade_attempt_task.module_path, status="RUNNING",
-                        started_at__lt=now - GRADING_STALE_AFTER))
+                        started_at__lt=now - grading_stale_after()))
         for job in lost:
             attempt_id = (job.args_kwargs.get("args") or [None])[0]
             job.status, job.finished_at = "FAILED", now

@@ -46,7 +46,7 @@ def _env(catalog: Path, media: Path, base_url: str) -> dict:
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL, "SCENARIO_CATALOG_DIR": str(catalog),
            "DJANGO_MEDIA_ROOT": str(media), "GRADER_BASE_URL": base_url,
-           "DJANGO_LOG_LEVEL": "ERROR"}
+           "DJANGO_LOG_LEVEL": "ERROR", "GRADING_STALE_SECONDS": str(settings.GRADING_STALE_SECONDS)}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 
@@ -55,7 +55,7 @@ def _env(catalog: Path, media: Path, base_url: str) -> dict:
 def _stack(tmp_path: Path, *, webs: int = 2, workers: int = 2, catalog: Path | None = None):
     catalog = catalog or exam_catalog(tmp_path / "catalog")
     media = tmp_path / "media"
-    media.mkdir()
+    media.mkdir(exist_ok=True)
     ports = [_free_port() for _ in range(webs)]
     env = _env(catalog, media, f"http://127.0.0.1:{ports[0]}")
     processes = []
@@ -191,3 +191,82 @@ def test_grading_jobs_spread_over_workers_and_each_attempt_is_graded_once(tmp_pa
     assert sorted(v for _a, v in reports) == [1] * len(reports)  # once each
     workers = {worker for ids in DBTaskResult.objects.values_list("worker_ids", flat=True) for worker in ids}
     assert workers == {"worker-0", "worker-1"}, workers
+
+
+@contextmanager
+def _silent_server():
+    """A TCP server that accepts connections and never answers: a site that hangs."""
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held, stop = [], threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+def test_a_worker_killed_mid_job_is_replaced_and_the_attempt_graded_once(tmp_path, transactional_db, make_user,
+                                                                         settings):
+    """SIGKILL a grading worker while it waits on a page check; the clock's recovery queues the job
+    again once it is stale and another worker grades it: one report, version 1."""
+    import shutil
+
+    from django_tasks_db.models import DBTaskResult
+
+    from sandbox.runtime.services import attempt_start, attempt_submit
+    from sandbox.runtime.tasks import grade_attempt_task, grading_jobs_recover
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(Path(settings.BASE_DIR) / "tests" / "e2e" / "scenario_fixtures" / "ship-memo-ui",
+                    catalog / "ship-memo-ui")
+    media = tmp_path / "media"
+    media.mkdir()
+    settings.SCENARIO_CATALOG_DIR = str(catalog)
+    settings.MEDIA_ROOT = str(media)
+    settings.GRADING_STALE_SECONDS = 3
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    candidate = make_user("prod_killed")
+    attempt = attempt_start(candidate=candidate, scenario_slug="ship-memo-ui", seed=2)
+    attempt_submit(attempt=attempt, actor=candidate)
+    grade_attempt_task.enqueue(attempt.pk)
+    with _silent_server() as hanging_site:
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.3",
+             "--worker-id", "doomed"],
+            cwd=settings.BASE_DIR, env=_env(catalog, media, hanging_site), stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / "doomed.log").open("w"))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not DBTaskResult.objects.filter(status="RUNNING").exists():
+            time.sleep(0.2)
+        assert DBTaskResult.objects.filter(status="RUNNING").exists(), "the worker never took the job"
+        time.sleep(1.5)  # Chromium is up and waiting on the silent site
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    assert grading_jobs_recover() == []  # not stale yet
+    time.sleep(settings.GRADING_STALE_SECONDS + 0.5)
+    assert grading_jobs_recover() == [attempt.pk]
+    with _stack(tmp_path, webs=1, workers=1, catalog=catalog):
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline and not AttemptReport.objects.filter(attempt=attempt).exists():
+            time.sleep(0.5)
+    assert list(AttemptReport.objects.filter(attempt=attempt).values_list("version", flat=True)) == [1]
+    statuses = sorted(DBTaskResult.objects.values_list("status", flat=True))
+    assert statuses == ["FAILED", "SUCCESSFUL"], statuses

@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from sandbox.runtime import services
 from sandbox.runtime.models import Attempt, AttemptReport
-from sandbox.runtime.services import GRADING_STALE_AFTER, attempt_start, attempt_submit
+from sandbox.runtime.services import attempt_start, attempt_submit, grading_stale_after
 from sandbox.runtime.tasks import LOST_WORKER, grade_attempt_task, grading_jobs_recover
 from tests.unit.scenario_fixtures.helpers import catalog_use
 
@@ -44,7 +44,7 @@ def dead_workers_job(settings, tmp_path, candidate, django_capture_on_commit_cal
 
 def test_a_stale_job_is_failed_and_the_attempt_queued_again_then_graded_once(dead_workers_job,
                                                                               django_capture_on_commit_callbacks):
-    attempt, job = dead_workers_job(GRADING_STALE_AFTER.total_seconds() / 60 + 1)
+    attempt, job = dead_workers_job(grading_stale_after().total_seconds() / 60 + 1)
     with django_capture_on_commit_callbacks(execute=True):
         assert grading_jobs_recover() == [attempt.pk]
     job.refresh_from_db()
@@ -70,7 +70,7 @@ def test_a_job_still_within_its_time_is_left_alone(dead_workers_job):
 def test_the_clock_command_runs_both_housekeeping_steps(dead_workers_job, django_capture_on_commit_callbacks):
     from io import StringIO
 
-    attempt, job = dead_workers_job(GRADING_STALE_AFTER.total_seconds() / 60 + 1)
+    attempt, job = dead_workers_job(grading_stale_after().total_seconds() / 60 + 1)
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("clock", stdout=out)
