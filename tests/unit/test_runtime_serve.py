@@ -63,9 +63,11 @@ def serve(catalog, tmp_path):
     pids = None
     while time.monotonic() < deadline:
         log.seek(0)
-        found = re.search(r"网站进程 (\d+)，评分进程 (\d+)", log.read())
-        if found:
-            pids = int(found.group(1)), int(found.group(2))
+        text = log.read()
+        found = re.search(r"网站进程 (\d+)，评分进程 (\d+)", text)
+        clock = re.search(r"定时任务进程 (\d+)", text)
+        if found and clock:
+            pids = int(found.group(1)), int(found.group(2)), int(clock.group(1))
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2).close()
                 break
@@ -84,7 +86,7 @@ def serve(catalog, tmp_path):
 
 
 def test_the_worker_grades_while_the_site_serves_and_ctrl_c_stops_both(serve, catalog, candidate):
-    process, _port, web, worker = serve
+    process, _port, web, worker, clock = serve
     attempt = attempt_start(candidate=candidate, scenario_slug=SLUG, seed=5)
     attempt_submit(attempt=attempt, actor=candidate)
     attempt_grade_enqueue(attempt=attempt)
@@ -95,11 +97,11 @@ def test_the_worker_grades_while_the_site_serves_and_ctrl_c_stops_both(serve, ca
 
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 0
-    assert not alive(web) and not alive(worker)
+    assert not alive(web) and not alive(worker) and not alive(clock)
 
 
 def test_when_daphne_stops_the_workers_stop_too(serve):
-    process, _port, web, worker = serve
+    process, _port, web, worker, clock = serve
     os.kill(web, signal.SIGKILL)
     assert process.wait(timeout=30) != 0
-    assert not alive(worker)
+    assert not alive(worker) and not alive(clock)

@@ -1,4 +1,5 @@
-"""``manage.py serve``: the web server (Daphne) and the grading workers (``db_worker``) as one unit.
+"""``manage.py serve``: the web server (Daphne), the grading workers (``db_worker``) and the clock
+(``manage.py clock``: auto-submits, re-queues jobs of workers that died) as one unit.
 
 ``make run`` uses it so a laptop gets a working grader with one command. The children run in their
 own process groups, so Ctrl-C reaches only this supervisor, which then stops each child once with
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=int(os.environ.get("GRADER_WORKERS", "1")),
                             help=_("评分进程数（每个进程一个 Chromium；默认 1，或环境变量 GRADER_WORKERS）"))
+        parser.add_argument("--clock-every", type=float, default=30,
+                            help=_("定时任务（自动交卷、重新排队中断的评分）间隔秒数；0 = 不启动"))
 
     def handle(self, *args, **options):
         if options["workers"] < 0:
@@ -44,6 +47,7 @@ class Command(BaseCommand):
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         web_cmd = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "sandbox.asgi:application"]
         worker_cmd = [sys.executable, manage, "db_worker", "--no-reload", "--no-startup-delay", "-v", "1"]
+        clock_cmd = [sys.executable, manage, "clock", "--every", str(options["clock_every"])]
 
         stopping = False
 
@@ -60,6 +64,12 @@ class Command(BaseCommand):
         workers = [spawn(worker_cmd) for _n in range(options["workers"])]
         self.stdout.write(_("网站进程 %(web)s，评分进程 %(workers)s（GRADER_BASE_URL=%(url)s）") % {
             "web": web.pid, "workers": ", ".join(str(w.pid) for w in workers) or "—", "url": env["GRADER_BASE_URL"]})
+        # the clock is supervised like a worker (restarted if it dies), after the workers in the list
+        commands = [worker_cmd] * len(workers)
+        if options["clock_every"] > 0:
+            workers.append(spawn(clock_cmd))
+            commands.append(clock_cmd)
+            self.stdout.write(_("定时任务进程 %(pid)s（每 %(s)s 秒）") % {"pid": workers[-1].pid, "s": options["clock_every"]})
         code = 0
         try:
             while not stopping:
@@ -72,7 +82,7 @@ class Command(BaseCommand):
                         self.stderr.write(_("评分进程 %(pid)s 已退出（%(code)s），%(s)s 秒后重启") % {
                             "pid": worker.pid, "code": worker.returncode, "s": RESTART_DELAY_SECONDS})
                         time.sleep(RESTART_DELAY_SECONDS)
-                        workers[index] = spawn(worker_cmd)
+                        workers[index] = spawn(commands[index])
                 time.sleep(POLL_SECONDS)
         finally:
             self.stop_all([*workers, web])
