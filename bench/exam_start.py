@@ -44,7 +44,6 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from bench.__main__ import BASE_DIR, BENCH_DIR, _prepare_environment
 

@@ -10,7 +10,6 @@ redirect) changes nothing in the shop — no row, no event, no file.
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 
 import pytest

@@ -30,7 +30,8 @@ SLUG = "ship-and-memo"
 
 @pytest.fixture
 def catalog(settings, tmp_path):
-    return catalog_use(settings, tmp_path, SLUG)
+    return catalog_use(settings, tmp_path, SLUG,
+                       tasks={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}})
 
 
 @pytest.fixture

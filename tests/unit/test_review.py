@@ -26,10 +26,15 @@ from sandbox.review import services
 from sandbox.review.services import ReviewError
 from sandbox.runtime.models import Attempt, AttemptReport
 from sandbox.runtime.services import attempt_grade, evidence_dir_for
-from tests.unit.scenario_fixtures.helpers import edit, run_script
-from tests.unit.test_runtime_attempts import catalog  # noqa: F401  (a tmp catalog with ship-and-memo)
+from tests.unit.scenario_fixtures.helpers import catalog_use, edit, run_script
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalog(settings, tmp_path):
+    """A scratch catalog with ship-and-memo (the task backend stays the one each test chooses)."""
+    return catalog_use(settings, tmp_path, "ship-and-memo")
 SLUG = "ship-and-memo"
 MANUAL = "service_attitude"
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

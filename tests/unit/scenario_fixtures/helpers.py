@@ -100,8 +100,8 @@ def write_scenario(tmp_path: Path, slug: str, *, rubric: str, points: str, scope
 
 def catalog_use(settings, tmp_path: Path, *slugs: str, tasks: dict | None = None) -> Path:
     """A scratch catalog of copies of the good fixture (one per slug) made the active one, with media
-    under ``tmp_path``, a fast password hasher and the given task backend (the dummy one by default:
-    nothing runs unless a test asks)."""
+    under ``tmp_path``, a fast password hasher and, if given, the task backend (else the one the test
+    has already chosen)."""
     root = tmp_path / "catalog"
     root.mkdir()
     for slug in slugs or ("ship-and-memo",):
@@ -109,5 +109,6 @@ def catalog_use(settings, tmp_path: Path, *slugs: str, tasks: dict | None = None
     settings.SCENARIO_CATALOG_DIR = str(root)
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.TASKS = tasks or {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    if tasks is not None:
+        settings.TASKS = tasks
     return root
