@@ -15,7 +15,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +24,7 @@ from django.conf import settings
 from django.db import connection
 from playwright.sync_api import expect, sync_playwright
 
+from bench.stack import production_stack, stack_env, worker_command
 from fixtures.generators import generate_shop
 from sandbox.exams.services import sitting_start, sitting_submit
 from sandbox.runtime.models import AttemptReport
@@ -35,61 +35,25 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 WAIT_S = 90
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _env(catalog: Path, media: Path, base_url: str) -> dict:
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL, "SCENARIO_CATALOG_DIR": str(catalog),
-           "DJANGO_MEDIA_ROOT": str(media), "GRADER_BASE_URL": base_url,
-           "DJANGO_LOG_LEVEL": "ERROR", "GRADING_STALE_SECONDS": str(settings.GRADING_STALE_SECONDS)}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    return env
+    return stack_env(database_url=_database_url(), redis_url=settings.REDIS_URL, catalog=catalog, media=media,
+                     grader_base_url=base_url, extra={"GRADING_STALE_SECONDS": settings.GRADING_STALE_SECONDS})
 
 
 @contextmanager
 def _stack(tmp_path: Path, *, webs: int = 2, workers: int = 2, catalog: Path | None = None):
     catalog = catalog or exam_catalog(tmp_path / "catalog")
-    media = tmp_path / "media"
-    media.mkdir(exist_ok=True)
-    ports = [_free_port() for _ in range(webs)]
-    env = _env(catalog, media, f"http://127.0.0.1:{ports[0]}")
-    processes = []
     try:
-        for port in ports:
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sandbox.asgi:application"],
-                cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / f"web-{port}.log").open("w")))
-        for n in range(workers):
-            processes.append(subprocess.Popen(
-                [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.3",
-                 "--worker-id", f"worker-{n}"],
-                cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL,
-                stderr=(tmp_path / f"worker-{n}.log").open("w")))
-        for port in ports:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                raise RuntimeError(f"web process on {port} did not start")
-        yield {"urls": [f"http://127.0.0.1:{p}" for p in ports], "processes": processes, "catalog": catalog}
+        with production_stack(database_url=_database_url(), redis_url=settings.REDIS_URL, media=tmp_path / "media",
+                              log_dir=tmp_path, webs=webs, workers=workers, catalog=catalog,
+                              extra_env={"GRADING_STALE_SECONDS": settings.GRADING_STALE_SECONDS}) as stack:
+            yield {"urls": stack.urls, "processes": stack.processes, "catalog": catalog, "stack": stack}
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
         # a SIGKILLed replica's connections may linger a moment; the test database must be droppable
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -249,8 +213,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_attempt_graded_once(tmp_pat
     grade_attempt_task.enqueue(attempt.pk)
     with _silent_server() as hanging_site:
         worker = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.3",
-             "--worker-id", "doomed"],
+            worker_command("doomed"),
             cwd=settings.BASE_DIR, env=_env(catalog, media, hanging_site), stdout=subprocess.DEVNULL,
             stderr=(tmp_path / "doomed.log").open("w"))
         deadline = time.monotonic() + 30
