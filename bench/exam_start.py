@@ -154,6 +154,41 @@ def _start_all(registrations: list, workers: int) -> tuple[float, list[float], l
     return time.perf_counter() - release[0], latencies, done_at, errors
 
 
+def _start_in_processes(registrations: list, processes: int, threads: int) -> tuple[float, list, list, list]:
+    """The same storm spread over ``processes`` forked processes of ``threads`` threads each — what
+    several web processes behind nginx do (each has its own GIL). Every process takes a slice;
+    all are released together by a barrier and report back through a queue."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # a forked child must open its own connections
+    context = multiprocessing.get_context("fork")
+    slices = [part for n in range(processes) if (part := registrations[n::processes])]
+    barrier = context.Barrier(len(slices) + 1)
+    results = context.Queue()
+
+    def child(part: list) -> None:
+        barrier.wait()
+        release = time.perf_counter()
+        wall, latencies, done_at, errors = _start_all(part, min(threads, len(part)) or 1)
+        results.put((release, latencies, [release + d for d in done_at], errors))
+
+    children = [context.Process(target=child, args=(part,)) for part in slices]
+    for process in children:
+        process.start()
+    barrier.wait()
+    release = time.perf_counter()
+    collected = [results.get() for _ in children]
+    for process in children:
+        process.join()
+    wall = time.perf_counter() - release
+    latencies = [x for _r, lat, _d, _e in collected for x in lat]
+    done_at = [t - release for _r, _l, done, _e in collected for t in done]
+    errors = [e for *_rest, errs in collected for e in errs]
+    return wall, latencies, done_at, errors
+
+
 def _pg_free_connections() -> int:
     from django.db import connection
 
@@ -188,7 +223,8 @@ def table(results: dict) -> str:
     rows += [
         ("database", results["database"] + (f" (busy timeout {results['sqlite_busy_ms']} ms)"
                                              if results["sqlite_busy_ms"] else "")),
-        ("candidates / threads", f"{results['candidates']} / {results['threads']}"),
+        ("candidates / threads / processes",
+         f"{results['candidates']} / {results['threads']} / {results.get('processes', 1)}"),
         ("paper", " + ".join(results["scenarios"])),
         ("template build (first start, untimed round)", f"{w['template_build_s']} s"),
         (f"one start alone (median of {w['runs']})", f"{w['median_ms']} ms"),
@@ -212,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.exam_start", description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=100, help="candidates starting at once (default 100)")
     parser.add_argument("--threads", type=int, default=0, help="concurrent starts (default: one per candidate)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="spread the threads over this many processes, like several web processes (PostgreSQL)")
     parser.add_argument("--sqlite-busy-ms", type=int, default=0,
                         help="SQLite only: override the settings' busy timeout for this run (default: keep it)")
     parser.add_argument("--scenarios", default=DEFAULT_SCENARIOS, help=f"the paper (default {DEFAULT_SCENARIOS})")
@@ -273,8 +311,13 @@ def main(argv: list[str] | None = None) -> int:
                 workers = max(free, 1)
         before = _row_counts()
         connection.close()  # the main thread holds no connection while the threads work
-        log(f"starting {count} sittings with {workers} threads ...")
-        wall, latencies, done_at, errors = _start_all(registrations, workers)
+        processes = max(args.processes, 1)
+        log(f"starting {count} sittings with {workers} threads" + (f" in {processes} processes" if processes > 1 else "")
+            + " ...")
+        if processes > 1:
+            wall, latencies, done_at, errors = _start_in_processes(registrations, processes, -(-workers // processes))
+        else:
+            wall, latencies, done_at, errors = _start_all(registrations, workers)
         after = _row_counts()
         created = {label: after[label] - before.get(label, 0) for label in after
                    if after[label] != before.get(label, 0)}
@@ -286,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         results = {
             "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine_info(),
             "database": connection.vendor, "sqlite_busy_ms": args.sqlite_busy_ms or None,
-            "candidates": count, "threads": workers, "scenarios": slugs,
+            "candidates": count, "threads": workers, "processes": max(args.processes, 1), "scenarios": slugs,
             "load_average": {"before": [round(x, 2) for x in load_before],
                              "after": [round(x, 2) for x in os.getloadavg()]},
             "warmup": {"template_build_s": round(template_s, 2), **summary(alone)},
@@ -306,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
                   and check["sandboxes_owned_by_candidate"] and check["started_events"] == ok)
     print(f"consistency: {'ok' if consistent else 'FAILED'} {check}")
     name = "exam_start.json" if results["database"] == "sqlite" else f"exam_start-{results['database']}.json"
+    if count != 100:
+        name = name.replace(".json", f"-{count}.json")
     if results["sqlite_busy_ms"]:
         name = name.replace(".json", f"-busy{results['sqlite_busy_ms']}ms.json")
     out = BENCH_DIR / name

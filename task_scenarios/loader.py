@@ -545,7 +545,36 @@ def load_catalog(root: Path | str | None = None) -> tuple[dict[str, LoadedScenar
     return loaded, failed
 
 
+def folder_signature(folder: Path) -> str:
+    """A digest of every file in ``folder`` (names and bytes): changes whenever a trainer edits one.
+    Content, not modification times, so two edits within one clock tick are still told apart."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+# Loading validates the whole folder (YAML, sample seeds, mutants, check parameters): ~35 ms a
+# scenario, paid on every exam start and grading run before this cache. A loaded scenario is kept
+# until a file of its folder changes; reading the folder to compare costs well under a millisecond.
+_LOADED: dict[str, tuple[str, LoadedScenario]] = {}
+
+
 def scenario_load(slug: str, root: Path | str | None = None) -> LoadedScenario:
-    """The catalog scenario ``slug`` (ScenarioLoadError if missing or broken)."""
-    root = Path(root) if root is not None else catalog_root()
-    return load_scenario(root / slug)
+    """The catalog scenario ``slug`` (ScenarioLoadError if missing or broken), loaded once per
+    version of its files."""
+    folder = (Path(root) if root is not None else catalog_root()) / slug
+    signature = folder_signature(folder) if folder.is_dir() else ""
+    key = str(folder.resolve())
+    cached = _LOADED.get(key)
+    if cached is not None and signature and cached[0] == signature:
+        return cached[1]
+    scenario = load_scenario(folder)
+    _LOADED[key] = (signature, scenario)
+    return scenario

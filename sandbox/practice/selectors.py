@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 from django.core.cache import cache
 from django.db.models import Max, Q, QuerySet
@@ -16,7 +15,14 @@ from django_tasks import TaskResultStatus
 
 from sandbox.accounts.roles import ADMIN
 from sandbox.runtime.models import Attempt, AttemptReport
-from task_scenarios.loader import LoadedScenario, ScenarioLoadError, catalog_folders, catalog_root, load_scenario
+from task_scenarios.loader import (
+    LoadedScenario,
+    ScenarioLoadError,
+    catalog_folders,
+    catalog_root,
+    folder_signature,
+    load_scenario,
+)
 
 from .models import PracticePublication, TrainingClass
 
@@ -56,20 +62,7 @@ class CatalogEntry:
 # Loading validates the whole folder (sample seeds, check parameters): tens of milliseconds per
 # scenario. Pages list the catalog and every console page shows the banner, so a loaded scenario is
 # kept until a file in its folder changes (a trainer editing it sees the change on the next request).
-_CACHE: dict[str, tuple[tuple, CatalogEntry]] = {}
-
-
-def _signature(folder: Path) -> tuple:
-    entries = []
-    for path in sorted(folder.rglob("*")):
-        if "__pycache__" in path.parts:
-            continue
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        entries.append((str(path.relative_to(folder)), stat.st_mtime_ns, stat.st_size))
-    return tuple(entries)
+_CACHE: dict[str, tuple[str, CatalogEntry]] = {}
 
 
 def catalog_entry(slug: str) -> CatalogEntry | None:
@@ -77,7 +70,7 @@ def catalog_entry(slug: str) -> CatalogEntry | None:
     folder = catalog_root() / slug
     if not slug or "/" in slug or slug.startswith((".", "_")) or not folder.is_dir():
         return None
-    signature = _signature(folder)
+    signature = folder_signature(folder)
     key = str(folder.resolve())
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == signature:

@@ -20,11 +20,13 @@ replaced image file (see ``services.decoration``); a new upload in the copy goes
 own storefront key.
 
 Concurrency. On SQLite the whole transaction holds the write lock from its start (settings use
-``transaction_mode=IMMEDIATE``), so the offsets cannot go stale. On PostgreSQL a transaction-level
-advisory lock serialises provisioning runs, and each table's id sequence is advanced past the copied
-range *before* the insert (``setval``), so ordinary inserts running at the same time draw ids above
-the range instead of inside it; after the inserts each sequence is set to the larger of its value
-and ``max(id)``.
+``transaction_mode=IMMEDIATE``), so the offsets cannot go stale. On PostgreSQL each table's id
+sequence is advanced past a fresh range *before* the insert (``setval``; sequences are not
+transactional, so every other session sees the move at once): ordinary inserts running at the same
+time draw ids above the range, and a concurrent provisioning reserves above it too. Only the
+reservation itself — one statement for all tables — runs under an advisory lock (two ``setval``s
+computed from the same sequence value would overlap); the copying and the commit, where the deferred
+foreign keys are checked, run side by side. Many candidates start an exam in the same minute.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
 
 # Tables a new sandbox starts without: the journal belongs to the candidate's own work, carts to buyers.
 NOT_COPIED = ("shopevent", "cartitem")
-# Key of the PostgreSQL advisory lock held while offsets are computed and rows inserted.
+# Key of the PostgreSQL advisory lock held while the id ranges of a copy are reserved.
 ADVISORY_LOCK_KEY = 0x5A4E_D801
 # Ids left unused below each copied range on PostgreSQL: room for ordinary inserts that took an id
 # from the sequence between our reading it and moving it.
@@ -108,27 +110,35 @@ def _high_water_mark(cursor, model: type[Model]) -> int:
     return top
 
 
+def _template_ranges(cursor, models: list[type[Model]], template_id: int) -> dict[type[Model], tuple]:
+    """(min id, max id) of the template's rows per table, in one round trip."""
+    qn = connection.ops.quote_name
+    parts, params = [], []
+    for index, model in enumerate(models):
+        table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
+        sandbox_col = qn(model._meta.get_field("sandbox").column)
+        parts.append(f"SELECT {index}, MIN({pk}), MAX({pk}) FROM {table} WHERE {sandbox_col} = %s")
+        params.append(template_id)
+    cursor.execute(" UNION ALL ".join(parts), params)
+    found = {index: (low, high) for index, low, high in cursor.fetchall()}
+    return {model: found[index] for index, model in enumerate(models)}
+
+
 def _offsets(cursor, models: list[type[Model]], template_id: int) -> dict[type[Model], int]:
     """new_id = old_id + offset; the copied range starts right above everything the table holds.
 
     The offset is always ≥ 1 when the template has rows in the table, so 0 means "nothing to copy".
     """
-    qn = connection.ops.quote_name
-    offsets: dict[type[Model], int] = {}
-    for model in models:
-        table, pk = model._meta.db_table, model._meta.pk.column
-        sandbox_col = model._meta.get_field("sandbox").column
-        cursor.execute(
-            f"SELECT MIN({qn(pk)}), MAX({qn(pk)}) FROM {qn(table)} WHERE {qn(sandbox_col)} = %s", [template_id]
-        )
-        low, high = cursor.fetchone()
-        if low is None:
-            offsets[model] = 0
-            continue
-        if connection.vendor == "postgresql":
-            offsets[model] = _pg_reserve(cursor, model, span=high - low + 1) - low
-        else:
-            offsets[model] = _high_water_mark(cursor, model) + 1 - low
+    ranges = _template_ranges(cursor, models, template_id)
+    offsets = {model: 0 for model in models}
+    copied = [m for m in models if ranges[m][0] is not None]
+    if connection.vendor == "postgresql":
+        starts = _pg_reserve(cursor, {m: ranges[m][1] - ranges[m][0] + 1 for m in copied})
+        for model in copied:
+            offsets[model] = starts[model] - ranges[model][0]
+    else:
+        for model in copied:
+            offsets[model] = _high_water_mark(cursor, model) + 1 - ranges[model][0]
     return offsets
 
 
@@ -145,35 +155,35 @@ def _pg_sequence(cursor, model: type[Model]) -> str | None:
     return _SEQUENCES[key]
 
 
-def _pg_reserve(cursor, model: type[Model], *, span: int) -> int:
-    """Move the id sequence past a fresh range of ``span`` ids in one statement; its first id."""
-    qn = connection.ops.quote_name
-    table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
-    sequence = _pg_sequence(cursor, model)
-    if sequence is None:
-        return _high_water_mark(cursor, model) + 1
-    cursor.execute(
-        f"SELECT setval(%s::regclass, GREATEST((SELECT COALESCE(MAX({pk}), 0) FROM {table}),"
-        f" COALESCE(pg_sequence_last_value(%s::regclass), 0)) + %s)",
-        [sequence, sequence, PG_ID_GAP + span],
-    )
-    end = cursor.fetchone()[0]
-    return end - span + 1
+def _pg_reserve(cursor, spans: dict[type[Model], int]) -> dict[type[Model], int]:
+    """Move each table's id sequence past a fresh range of ``spans[model]`` ids; each range's first id.
 
-
-def _pg_sequences_sync(cursor, models: list[type[Model]]) -> None:
-    """Never leave a sequence below max(id): the next ordinary insert must not collide."""
+    One statement under a session-level advisory lock taken just for it (inside a savepoint, so a
+    failed statement cannot leave the lock held); PG_ID_GAP ids stay unused below every range for
+    inserts that drew an id between our reading the sequence and moving it.
+    """
+    if not spans:
+        return {}
     qn = connection.ops.quote_name
+    models = list(spans)
+    expressions, params = [], []
     for model in models:
         sequence = _pg_sequence(cursor, model)
         if sequence is None:
-            continue
+            raise TypeError(f"{model.__name__}: a shop table needs an id sequence to be copied on PostgreSQL")
         table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
-        cursor.execute(
-            f"SELECT setval(%s::regclass, GREATEST((SELECT COALESCE(MAX({pk}), 1) FROM {table}),"
-            f" COALESCE(pg_sequence_last_value(%s::regclass), 1)))",
-            [sequence, sequence],
-        )
+        expressions.append(
+            f"setval(%s::regclass, GREATEST((SELECT COALESCE(MAX({pk}), 0) FROM {table}),"
+            f" COALESCE(pg_sequence_last_value(%s::regclass), 0)) + %s)")
+        params += [sequence, sequence, PG_ID_GAP + spans[model]]
+    cursor.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+    try:
+        with transaction.atomic():
+            cursor.execute(f"SELECT {', '.join(expressions)}", params)
+            ends = cursor.fetchone()
+    finally:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+    return {model: end - spans[model] + 1 for model, end in zip(models, ends)}
 
 
 def copy_statement(model: type[Model], offsets: dict[type[Model], int], *, template_id: int,
@@ -216,8 +226,6 @@ def sandbox_provision(*, template: Sandbox, owner: AbstractBaseUser | None, name
     with transaction.atomic():
         sandbox = Sandbox.objects.create(name=name, owner=owner, template=template, is_template=False)
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
             offsets = _offsets(cursor, models, template.pk)
             rows: dict[str, int] = {}
             for model in models:
@@ -227,8 +235,6 @@ def sandbox_provision(*, template: Sandbox, owner: AbstractBaseUser | None, name
                 sql, params = copy_statement(model, offsets, template_id=template.pk, target_id=sandbox.pk)
                 cursor.execute(sql, params)
                 rows[model._meta.model_name] = cursor.rowcount
-            if connection.vendor == "postgresql":
-                _pg_sequences_sync(cursor, [m for m in models if rows[m._meta.model_name]])
         event_record(
             sandbox=sandbox, actor=Actor.system("provisioning"), action="sandbox.provision", obj=sandbox,
             after={"template": template.pk, "name": name,

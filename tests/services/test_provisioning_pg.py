@@ -1,9 +1,10 @@
 """Provisioning on PostgreSQL: the key copy tests, plus concurrent runs (advisory lock, sequences)."""
 
 import threading
+import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import ForeignKey
 
 from fixtures.fingerprint import shop_fingerprint
@@ -99,3 +100,42 @@ def test_concurrent_provisioning_and_inserts_do_not_collide(make_user):
     assert Customer.objects.for_sandbox(busy).count() == 40
     for pk in made:
         _foreign_keys_stay_inside(Sandbox.objects.get(pk=pk))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_provisioning_does_not_wait_for_another_to_commit(make_user):
+    """The advisory lock covers only the id reservation: a copy whose transaction is still open (a
+    start whose remaining work is not done) does not hold up the next candidate's copy."""
+    template = _template()
+    expected = shop_fingerprint(template)
+    first_copied, second_done = threading.Event(), threading.Event()
+    made: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def slow_start():
+        try:
+            with transaction.atomic():
+                made["slow"] = sandbox_provision(template=template, owner=make_user("slow"), name="慢的店铺").pk
+                first_copied.set()
+                second_done.wait(timeout=20)  # still inside the transaction: nothing committed yet
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            first_copied.set()
+            connections.close_all()
+
+    slow = threading.Thread(target=slow_start)
+    slow.start()
+    assert first_copied.wait(timeout=20)
+    owner = make_user("quick")
+    started = time.monotonic()
+    made["quick"] = sandbox_provision(template=template, owner=owner, name="快的店铺").pk
+    waited = time.monotonic() - started
+    second_done.set()
+    slow.join(timeout=30)
+    assert not errors, errors
+    assert waited < 10, f"the second copy waited {waited:.1f} s for the first transaction"
+    assert {shop_fingerprint(pk) for pk in made.values()} == {expected}
+    for pk in made.values():
+        _foreign_keys_stay_inside(Sandbox.objects.get(pk=pk))
+    assert len(set(made.values())) == 2

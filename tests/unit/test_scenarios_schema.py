@@ -366,3 +366,22 @@ def test_verify_blank_floor_is_declared_in_the_yaml_and_read_by_the_harness(tmp_
     with pytest.raises(ScenarioLoadError) as caught:
         load_scenario(folder)
     assert any(p.path.startswith("verify") for p in caught.value.problems)
+
+
+def test_scenario_load_keeps_a_loaded_scenario_until_a_file_changes(tmp_path):
+    """Exam starts and grading load scenarios all the time: loaded once per version of the files,
+    and a trainer's edit — even one that keeps the file's size, made within the same clock tick —
+    is seen on the next load; a broken edit is reported, never served from the cache."""
+    from task_scenarios.loader import scenario_load
+
+    folder = copy_good(tmp_path)
+    first = scenario_load(folder.name, root=tmp_path)
+    assert scenario_load(folder.name, root=tmp_path) is first
+    edit(folder / "scenario.yaml", "version: 1", "version: 2")  # same size
+    second = scenario_load(folder.name, root=tmp_path)
+    assert second is not first and (first.version, second.version) == (1, 2)
+    edit(folder / "scenario.yaml", "version: 2", "version: x")
+    with pytest.raises(ScenarioLoadError):
+        scenario_load(folder.name, root=tmp_path)
+    with pytest.raises(ScenarioLoadError):  # still broken: not the last good one
+        scenario_load(folder.name, root=tmp_path)
