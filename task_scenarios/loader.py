@@ -15,6 +15,7 @@ import ast
 import hashlib
 import importlib.util
 import sys
+import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -563,7 +564,11 @@ def folder_signature(folder: Path) -> str:
 # Loading validates the whole folder (YAML, sample seeds, mutants, check parameters): ~35 ms a
 # scenario, paid on every exam start and grading run before this cache. A loaded scenario is kept
 # until a file of its folder changes; reading the folder to compare costs well under a millisecond.
+# One load at a time per process: Python 3.11's parser is not safe when several threads compile
+# the same trainer code at once ("AST constructor recursion depth mismatch", seen under load when a
+# cold server's request threads all loaded one scenario), and one load serves them all anyway.
 _LOADED: dict[str, tuple[str, LoadedScenario]] = {}
+_LOAD_LOCK = threading.RLock()
 
 
 def scenario_load(slug: str, root: Path | str | None = None) -> LoadedScenario:
@@ -575,6 +580,17 @@ def scenario_load(slug: str, root: Path | str | None = None) -> LoadedScenario:
     cached = _LOADED.get(key)
     if cached is not None and signature and cached[0] == signature:
         return cached[1]
-    scenario = load_scenario(folder)
-    _LOADED[key] = (signature, scenario)
+    with _LOAD_LOCK:
+        cached = _LOADED.get(key)  # another thread may have loaded it while this one waited
+        if cached is not None and signature and cached[0] == signature:
+            return cached[1]
+        scenario = load_scenario(folder)
+        _LOADED[key] = (signature, scenario)
     return scenario
+
+
+def scenario_load_locked(folder: Path) -> LoadedScenario:
+    """``load_scenario`` serialised with the cached loads (see ``_LOAD_LOCK``), for callers that keep
+    a cache of their own."""
+    with _LOAD_LOCK:
+        return load_scenario(folder)

@@ -21,7 +21,7 @@ from task_scenarios.loader import (
     catalog_folders,
     catalog_root,
     folder_signature,
-    load_scenario,
+    scenario_load_locked,
 )
 
 from .models import PracticePublication, TrainingClass
@@ -76,7 +76,7 @@ def catalog_entry(slug: str) -> CatalogEntry | None:
     if cached is not None and cached[0] == signature:
         return cached[1]
     try:
-        entry = CatalogEntry(slug=slug, scenario=load_scenario(folder), error=None)
+        entry = CatalogEntry(slug=slug, scenario=scenario_load_locked(folder), error=None)
     except ScenarioLoadError as exc:
         entry = CatalogEntry(slug=slug, scenario=None, error=exc)
     _CACHE[key] = (signature, entry)

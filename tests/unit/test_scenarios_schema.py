@@ -385,3 +385,34 @@ def test_scenario_load_keeps_a_loaded_scenario_until_a_file_changes(tmp_path):
         scenario_load(folder.name, root=tmp_path)
     with pytest.raises(ScenarioLoadError):  # still broken: not the last good one
         scenario_load(folder.name, root=tmp_path)
+
+
+def test_threads_loading_one_scenario_at_once_share_one_load(tmp_path, monkeypatch):
+    """A cold web process: many request threads want the same scenario at the same moment. One
+    loads it (compiling trainer code in several threads at once broke Python 3.11's parser), the
+    others get that very object."""
+    import threading
+
+    from task_scenarios import loader
+
+    folder = copy_good(tmp_path)
+    calls = []
+    real = loader.load_scenario
+    monkeypatch.setattr(loader, "load_scenario", lambda f: calls.append(f) or real(f))
+    barrier = threading.Barrier(8)
+    got, errors = [], []
+
+    def load():
+        try:
+            barrier.wait()
+            got.append(loader.scenario_load(folder.name, root=tmp_path))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(calls) == 1 and len(got) == 8 and all(s is got[0] for s in got)
