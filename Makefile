@@ -14,7 +14,7 @@ GRADER_WORKERS ?= 1
 VERIFY_DB := $(CURDIR)/var/verify.sqlite3
 VERIFY_ENV := DATABASE_URL=sqlite:///$(VERIFY_DB) DJANGO_MEDIA_ROOT=$(CURDIR)/var/verify-media
 
-.PHONY: run test test-services verify bench setup chromium migrate demo messages clean
+.PHONY: run test test-services verify bench bench-load bench-faults setup chromium migrate demo messages clean
 
 setup: $(STAMP) chromium
 
@@ -67,6 +67,16 @@ bench: setup
 	@$(PY) -m bench.grading_batch
 	@$(PY) -m bench.exam_start --candidates 100
 	@$(PY) -m bench.recording_size --minutes 3
+
+# Many candidates at once against the production shape (PostgreSQL + Redis db 9 + 2 web processes
+# + 2 workers): needs the local PostgreSQL and Redis. Figures in docs/benchmarks.md.
+bench-load: setup
+	@DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/load} $(PY) -m bench.load
+
+# Faults under real users (Redis restart, database outage, replica and worker kills), 5 runs each:
+# a throw-away database bench_faults on the local PostgreSQL and its own redis-server. docs/reliability.md.
+bench-faults: setup
+	@DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/faults} $(PY) -m bench.faults
 
 messages: setup
 	@$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sandbox.middleware.ChosenLanguageMiddleware",
+    "sandbox.middleware.DatabaseUnavailableMiddleware",  # a database outage: 503 "nothing saved", not 500
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -104,8 +105,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": env.str("TEST_DB_NAME", default=str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3"))
     }
+elif env.bool("DATABASE_POOL", default=False):
+    # psycopg's connection pool (Django 5.1+), one per web process: an ASGI server runs each
+    # request's view in a thread of its own, so CONN_MAX_AGE cannot reuse connections there and
+    # every request would open a new PostgreSQL connection (fork + authentication). The pool needs
+    # CONN_MAX_AGE = 0. Measured in docs/benchmarks.md (load).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # With the pool, Django passes this on as the pool's check: a pooled connection that died in a
+    # database outage is replaced when it is handed out instead of failing the request.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
+        "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+    # A persistent connection that died in a database outage is dropped at the next request's start
+    # instead of failing it: the processes recover by themselves (tests/services/test_faults.py).
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -66,12 +66,30 @@ def read_pushes(session: ChatSession) -> list[tuple[str, dict]]:
     return [(merchant_group(session.sandbox_id), {"type": "read", "session_id": session.pk})]
 
 
+LAYER_TRIES = 3
+
+
+async def layer_call(call):
+    """``await call()``, again on failure, up to LAYER_TRIES times. After a Redis restart the
+    layer's pooled connections are dead and each fails once before it is replaced: without a
+    retry a push is lost although both ends are connected again, and a socket joining its group
+    closes and waits for its backoff (tests/services/test_faults.py). A Redis that is really down
+    refuses the new connections at once, and the last error reaches the caller. A retried push may
+    arrive twice; pages drop a message id they already show."""
+    for attempt in range(LAYER_TRIES):
+        try:
+            return await call()
+        except Exception:  # noqa: BLE001 — redis-py's ConnectionError, OSError, timeouts
+            if attempt == LAYER_TRIES - 1:
+                raise
+
+
 async def pushes_send(pushes: list[tuple[str, dict]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     for group, payload in pushes:
-        await layer.group_send(group, {"type": PUSH_TYPE, "payload": payload})
+        await layer_call(lambda: layer.group_send(group, {"type": PUSH_TYPE, "payload": payload}))
 
 
 def pushes_send_sync(pushes: list[tuple[str, dict]]) -> None:

@@ -4,11 +4,19 @@ Both accept the handshake before checking who is there and then close with an ap
 (4404 unknown shop, 4403 not allowed): a close sent before accepting becomes a bare HTTP 403 that
 browsers report as 1006, and the widget needs the real code to tell "please log in" from "no shop".
 Errors in a message never close the socket: the client gets ``{"type": "error", "message": ...}``.
+
+Recovery (tests/services/test_faults.py): when Redis goes away the layer's receive fails and the
+socket closes; chat.js reconnects with backoff and, on every (re)connection, asks for
+``{"type": "sync", "after": <last message id it has>}`` — the server answers with the messages
+stored since then, so nothing stored while the client was away stays invisible until a reload. A
+message stored while the live push fails reaches its sender anyway (directly on its own socket)
+with a notice that the other side sees it once the connection is back.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import deque
 from types import SimpleNamespace
@@ -17,19 +25,30 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
-from shop_sim.models import ChatSession, Sandbox
+from shop_sim.models import ChatMessage, ChatSession, Sandbox
 from shop_sim.services.base import Actor, ShopError
 from shop_sim.services.chat import chat_buyer_message, chat_mark_read, chat_merchant_reply
 from shop_sim.storefront.buyer import current_customer
 from shop_sim.tenancy import resolve_console_sandbox
 
-from .broadcast import buyer_group, merchant_group, message_pushes, pushes_send, read_pushes
+from .broadcast import buyer_group, layer_call, merchant_group, message_pushes, pushes_send, read_pushes
+
+log = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 BUYER_RATE_COUNT = 10
 BUYER_RATE_SECONDS = 10.0
 FRAME_MAX_BYTES = 16 * 1024
+SYNC_MAX_MESSAGES = 200
+
+
+def _message_id(value) -> int | None:
+    """A client's "after" cursor: a non-negative integer (JSON number or digit string), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() \
+            or len(str(value)) > 18:
+        return None
+    return int(value)
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -54,13 +73,54 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def error(self, message: str) -> None:
         await self.send_json({"type": "error", "message": str(message)})
 
+    @property
+    def channel_receive(self):
+        return self._channel_receive
+
+    @channel_receive.setter
+    def channel_receive(self, receive) -> None:
+        # Set by Channels when the consumer starts: the layer read the consumer waits on, made
+        # tolerant of the dead pooled connections a Redis restart leaves behind (see broadcast.layer_call).
+        async def receive_retrying():
+            return await layer_call(receive)
+
+        self._channel_receive = receive_retrying
+
     async def join(self, group: str) -> None:
         # ``groups`` is what the base class discards on disconnect.
         self.groups.append(group)
-        await self.channel_layer.group_add(group, self.channel_name)
+        await layer_call(lambda: self.channel_layer.group_add(group, self.channel_name))
 
     async def chat_push(self, event: dict) -> None:
         await self.send_json(event["payload"])
+
+    own_group = ""  # the group whose payloads this socket shows (set in connect)
+
+    async def deliver(self, pushes: list[tuple[str, dict]]) -> None:
+        """Push stored rows to every open socket; if the layer is down (Redis restarting), the row
+        is stored all the same: show it to the sender on this socket and say the others get it on
+        reconnection (their sync), never a silent loss."""
+        try:
+            await pushes_send(pushes)
+        except Exception:  # noqa: BLE001 — the layer's failure modes are many (ConnectionError, timeouts, OSError)
+            log.warning("chat push failed; the sender is told, the others sync on reconnection", exc_info=True)
+            for group, payload in pushes:
+                if group == self.own_group:
+                    await self.send_json(payload)
+            await self.error(_("消息已保存，但实时连接暂时中断：对方在连接恢复后即可看到。"))
+
+    async def sync(self, content: dict) -> None:
+        """``{"type": "sync", "after": N}``: the messages stored after N this socket's page should
+        show (none for ``after: null``, the first connection), then ``{"type": "synced", "last_id"}``."""
+        raw = content.get("after")
+        after = None if raw is None else _message_id(raw)
+        if raw is not None and after is None:
+            await self.error(_("消息格式不正确"))
+            return
+        payloads, last_id = await self.sync_payloads(after)
+        for payload in payloads:
+            await self.send_json(payload)
+        await self.send_json({"type": "synced", "last_id": last_id})
 
 
 @database_sync_to_async
@@ -79,6 +139,23 @@ def _buyer_post(sandbox, customer, body):
     return message_pushes(chat_buyer_message(sandbox=sandbox, customer=customer, body=body))
 
 
+def _sync_rows(messages, after: int | None, group: str) -> tuple[list[dict], int]:
+    """The payloads of ``group`` for ``messages`` with an id above ``after`` (oldest first, capped)
+    and the newest id of ``messages`` (the client's next cursor)."""
+    last_id = messages.order_by("-id").values_list("id", flat=True).first() or 0
+    if after is None:
+        return [], last_id
+    rows = list(messages.filter(id__gt=after).select_related("session__customer").order_by("id")[:SYNC_MAX_MESSAGES])
+    if len(rows) == SYNC_MAX_MESSAGES:
+        last_id = rows[-1].pk  # the client asks again from there on its next connection
+    return [payload for g, payload in message_pushes(rows) if g == group], last_id
+
+
+@database_sync_to_async
+def _buyer_sync(sandbox, customer, after, group):
+    return _sync_rows(ChatMessage.objects.for_sandbox(sandbox).filter(session__customer=customer), after, group)
+
+
 class BuyerChatConsumer(ChatConsumer):
     """ws/s/<storefront_key>/chat/ — a logged-in buyer of that shop talks to its 客服."""
 
@@ -90,8 +167,12 @@ class BuyerChatConsumer(ChatConsumer):
             await self.close(code)
             return
         self.sent_at: deque[float] = deque(maxlen=BUYER_RATE_COUNT)
-        await self.join(buyer_group(self.sandbox.pk, self.customer.pk))
+        self.own_group = buyer_group(self.sandbox.pk, self.customer.pk)
+        await self.join(self.own_group)
         self.ready = True
+
+    async def sync_payloads(self, after):
+        return await _buyer_sync(self.sandbox, self.customer, after, self.own_group)
 
     def rate_exceeded(self) -> bool:
         now = time.monotonic()
@@ -101,18 +182,22 @@ class BuyerChatConsumer(ChatConsumer):
         return False
 
     async def receive_json(self, content, **kwargs):
-        if content.get("type") != "message":
+        kind = content.get("type")
+        if kind not in ("message", "sync"):
             await self.error(_("不支持的消息类型"))
             return
         if self.rate_exceeded():
             await self.error(_("发送太频繁，请稍后再试"))
+            return
+        if kind == "sync":
+            await self.sync(content)
             return
         try:
             pushes = await _buyer_post(self.sandbox, self.customer, content.get("body"))
         except ShopError as exc:
             await self.error(exc.message)
             return
-        await pushes_send(pushes)
+        await self.deliver(pushes)
 
 
 @database_sync_to_async
@@ -136,6 +221,11 @@ def _merchant_action(sandbox, user, kind: str, session_id: int, body):
     return message_pushes([message])
 
 
+@database_sync_to_async
+def _merchant_sync(sandbox, after, group):
+    return _sync_rows(ChatMessage.objects.for_sandbox(sandbox), after, group)
+
+
 class MerchantChatConsumer(ChatConsumer):
     """ws/console/chat/ — the 客服工作台 of the user's own sandbox."""
 
@@ -146,13 +236,20 @@ class MerchantChatConsumer(ChatConsumer):
             await self.close(CLOSE_FORBIDDEN)
             return
         self.user = self.scope["user"]
-        await self.join(merchant_group(self.sandbox.pk))
+        self.own_group = merchant_group(self.sandbox.pk)
+        await self.join(self.own_group)
         self.ready = True
+
+    async def sync_payloads(self, after):
+        return await _merchant_sync(self.sandbox, after, self.own_group)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type")
-        if kind not in ("message", "read"):
+        if kind not in ("message", "read", "sync"):
             await self.error(_("不支持的消息类型"))
+            return
+        if kind == "sync":
+            await self.sync(content)
             return
         session_id = content.get("session_id")
         if isinstance(session_id, bool) or not isinstance(session_id, (int, str)) or not str(session_id).isdigit() \
@@ -164,4 +261,4 @@ class MerchantChatConsumer(ChatConsumer):
         except ShopError as exc:
             await self.error(exc.message)
             return
-        await pushes_send(pushes)
+        await self.deliver(pushes)

@@ -10,28 +10,54 @@
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
   }
 
-  /* A socket that reconnects with backoff until the server refuses us for good (4403/4404). */
+  /* A socket that reconnects with backoff until the server refuses us for good (4403/4404).
+   * Every connection starts with {type: "sync", after: <newest message id seen>}: the server sends
+   * what was stored while we were away (a Redis restart, a replica restart), then "synced". Only
+   * then is the connection live (handlers.open, ready()): a server that accepts the socket but
+   * cannot join the chat (Redis down) closes it before that, so the backoff keeps growing and the
+   * page keeps saying "offline" instead of flickering. */
   function liveSocket(path, handlers) {
-    var state = { ws: null, delay: 1000, stopped: false };
+    var state = { ws: null, failures: 0, stopped: false, live: false, lastId: null, connected: false };
+    /* 1 s for the first three tries (a restart of Redis or of a replica takes a few seconds), then
+     * doubling up to 15 s; ±20 % jitter so a room of pages does not reconnect in lockstep. */
+    function delay() {
+      var base = state.failures < 3 ? 1000 : Math.min(1000 * Math.pow(2, state.failures - 2), 15000);
+      return base * (0.8 + Math.random() * 0.4);
+    }
     function open() {
       var ws = new WebSocket(wsUrl(path));
       state.ws = ws;
-      ws.onopen = function () { state.delay = 1000; if (handlers.open) handlers.open(); };
+      ws.onopen = function () {
+        ws.send(JSON.stringify({ type: "sync", after: state.connected ? state.lastId : null }));
+      };
       ws.onmessage = function (event) {
         var data;
         try { data = JSON.parse(event.data); } catch (e) { return; }
+        if (data.type === "message" && data.message && (state.lastId === null || data.message.id > state.lastId)) {
+          state.lastId = data.message.id;
+        }
+        if (data.type === "synced") {
+          if (state.lastId === null || data.last_id > state.lastId) state.lastId = data.last_id;
+          var again = state.connected;
+          state.live = true;
+          state.connected = true;
+          state.failures = 0;
+          if (handlers.open) handlers.open(again);
+          return;
+        }
         if (handlers.data) handlers.data(data);
       };
       ws.onclose = function (event) {
+        state.live = false;
         if (handlers.close) handlers.close(event.code);
         if (STOP_CODES[event.code]) { state.stopped = true; return; }
-        setTimeout(open, state.delay);
-        state.delay = Math.min(state.delay * 2, 15000);
+        setTimeout(open, delay());
+        state.failures += 1;
       };
     }
     open();
     return {
-      ready: function () { return state.ws && state.ws.readyState === WebSocket.OPEN; },
+      ready: function () { return state.live && state.ws && state.ws.readyState === WebSocket.OPEN; },
       send: function (obj) { state.ws.send(JSON.stringify(obj)); },
     };
   }
@@ -72,6 +98,22 @@
     node.hidden = !text;
   }
 
+  /* The socket closed with a message sent but not yet confirmed (no echo): its fate is unknown, so
+   * give the text back at once — the person sees it was not confirmed and can send it again. */
+  function giveBack(textarea, pending) {
+    if (pending === null || !textarea || textarea.value) return null;
+    textarea.value = pending;
+    return pending;
+  }
+
+  /* …and if the reconnection's sync shows it was stored after all, take it back out of the box so
+   * it is not sent twice. */
+  function takeBack(textarea, returned, body) {
+    if (returned === null || body !== returned.trim()) return returned;
+    if (textarea && textarea.value === returned) textarea.value = "";
+    return null;
+  }
+
   function truncate(text, n) {
     return text.length > n ? text.slice(0, n - 1) + "…" : text;
   }
@@ -97,6 +139,7 @@
     var errorNode = root.querySelector("[data-chat-error]");
     var conn = root.querySelector("[data-chat-conn]");
     var pending = null;
+    var returned = null;
     if (messages) messages.scrollTop = messages.scrollHeight;
 
     function sessionUrl(id) {
@@ -151,10 +194,15 @@
     }
 
     var socket = liveSocket(d.wsPath, {
-      open: function () { if (conn) conn.textContent = d.textOnline; },
-      close: function () { if (conn) conn.textContent = d.textOffline; },
+      open: function () { if (conn) conn.textContent = d.textOnline; returned = null; },
+      close: function () {
+        if (conn) conn.textContent = d.textOffline;
+        returned = giveBack(textarea, pending);
+        pending = null;
+      },
       data: function (payload) {
         if (payload.type === "message") {
+          if (payload.message.sender === "merchant") returned = takeBack(textarea, returned, payload.message.body);
           bump(payload);
           if (payload.session_id === currentId) {
             appendMessage(messages, payload.message, label(payload));
@@ -201,6 +249,7 @@
     var textarea = form ? form.querySelector("textarea") : null;
     var errorNode = root.querySelector("[data-chat-error]");
     var pending = null;
+    var returned = null;
     var socket = null;
 
     function setOpen(open) {
@@ -218,11 +267,16 @@
     if (!d.loggedIn || !form) return;
 
     socket = liveSocket(d.wsPath, {
-      open: function () { showError(errorNode, ""); },
+      open: function () {
+        showError(errorNode, "");
+        returned = null; // the sync has shown everything the server stored
+      },
       close: function (code) {
         if (code === 4403) showError(errorNode, d.textLogin);
         else if (code === 4404) showError(errorNode, d.textClosed);
         else showError(errorNode, d.textOffline);
+        returned = giveBack(textarea, pending);
+        pending = null;
       },
       data: function (payload) {
         if (payload.type === "message") {
@@ -230,6 +284,7 @@
           var who = m.sender === "buyer" ? d.labelBuyer : (m.sender === "merchant" ? d.labelMerchant : d.labelAuto);
           if (appendMessage(messages, m, who) && m.sender !== "buyer" && panel.hidden && dot) dot.hidden = false;
           if (m.sender === "buyer" && pending !== null && m.body === pending.trim()) pending = null;
+          if (m.sender === "buyer") returned = takeBack(textarea, returned, m.body);
         } else if (payload.type === "error") {
           showError(errorNode, payload.message);
           if (pending !== null && textarea && !textarea.value) textarea.value = pending;
