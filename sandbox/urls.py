@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from sandbox.csp_report import csp_report
-from sandbox.health import healthz
+from sandbox.health import healthz, healthz_live
 from sandbox.practice.media import public_media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/live", healthz_live, name="healthz_live"),
     path("csp-report", csp_report, name="csp_report"),
     path("", include("sandbox.accounts.urls")),
     path("console/", include("shop_sim.console.urls")),

@@ -86,7 +86,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "review": {"*": EXAM_STAFF},
     "statistics": {"*": STATISTICS},
     "admin": {"*": SUPERUSER, "login": PUBLIC, "logout": PUBLIC},
-    "": {"set_language": PUBLIC, "healthz": PUBLIC, "csp_report": PUBLIC, r"^media/(?P<path>.*)$": PUBLIC},
+    "": {"set_language": PUBLIC, "healthz": PUBLIC, "healthz_live": PUBLIC, "csp_report": PUBLIC, r"^media/(?P<path>.*)$": PUBLIC},
 }
 
 # URL kwargs that name no stored object in the fixture (files that were never written): 404 is

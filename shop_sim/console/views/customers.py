@@ -40,10 +40,19 @@ def customer_list(request):
                                 level=filters.get("level"))
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     bulk_form = CustomerBulkTagForm(sandbox=sandbox, initial={"back": request.GET.urlencode()}, prefix="bulk")
+    tags = list(bulk_form.fields["tag"].queryset)
+    for field in (form.fields["tag"], bulk_form.fields["tag"]):
+        _choices_from(field, tags)
     return render(request, "console/customers/customer_list.html", {
-        "form": form, "page": page, "bulk_form": bulk_form,
-        "has_tags": bulk_form.fields["tag"].queryset.exists(),
+        "form": form, "page": page, "bulk_form": bulk_form, "has_tags": bool(tags),
     })
+
+
+def _choices_from(field, objects: list) -> None:
+    """Render a ModelChoiceField from rows already read: by default each render of its select runs
+    the queryset again (a server-side cursor on PostgreSQL), and the list shows two tag selects.
+    Validation of a submitted value still goes through the field's queryset."""
+    field.choices = [("", field.empty_label), *((obj.pk, field.label_from_instance(obj)) for obj in objects)]
 
 
 def _list_url(back: str) -> str:
