@@ -14,7 +14,7 @@ GRADER_WORKERS ?= 1
 VERIFY_DB := $(CURDIR)/var/verify.sqlite3
 VERIFY_ENV := DATABASE_URL=sqlite:///$(VERIFY_DB) DJANGO_MEDIA_ROOT=$(CURDIR)/var/verify-media
 
-.PHONY: run test test-services verify bench bench-load bench-faults setup chromium migrate demo messages clean
+.PHONY: run test test-services verify bench bench-quick bench-load bench-faults setup chromium migrate demo messages clean
 
 setup: $(STAMP) chromium
 
@@ -61,22 +61,37 @@ SERVICES_FLOWS := tests/unit/test_isolation.py tests/unit/test_orders_services.p
 test-services: setup
 	@DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(VENV)/bin/pytest tests/services $(SERVICES_FLOWS)
 
+# Full benchmarks (on demand, ~25 min): provisioning and pages, grading, exam starts, recording size,
+# then the load levels and every fault 5 times on the production shape (local PostgreSQL + Redis).
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+
 bench: setup
 	@$(PY) -m bench
 	@$(PY) -m bench.grading_browser
 	@$(PY) -m bench.grading_batch
 	@$(PY) -m bench.exam_start --candidates 100
 	@$(PY) -m bench.recording_size --minutes 3
+	@DATABASE_URL=$(BENCH_PG)/load $(PY) -m bench.load
+	@DATABASE_URL=$(BENCH_PG)/faults $(PY) -m bench.faults
+
+# Quick mode, run by CI after the tests (~2–3 min): the provisioning smoke run, one load level
+# (40 candidates; exits non-zero on any error or failed socket) and the database outage under the
+# production setting (the connection pool). The other faults run in CI through the services suite,
+# which calls the same scenario functions (tests/services/test_faults.py, test_production_stack.py).
+bench-quick: setup
+	@$(PY) -m bench --quick
+	@DATABASE_URL=$(BENCH_PG)/load $(PY) -m bench.load --quick
+	@DATABASE_URL=$(BENCH_PG)/faults $(PY) -m bench.faults --quick --only database_outage_pool
 
 # Many candidates at once against the production shape (PostgreSQL + Redis db 9 + 2 web processes
 # + 2 workers): needs the local PostgreSQL and Redis. Figures in docs/benchmarks.md.
 bench-load: setup
-	@DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/load} $(PY) -m bench.load
+	@DATABASE_URL=$${DATABASE_URL:-$(BENCH_PG)/load} $(PY) -m bench.load
 
 # Faults under real users (Redis restart, database outage, replica and worker kills), 5 runs each:
 # a throw-away database bench_faults on the local PostgreSQL and its own redis-server. docs/reliability.md.
 bench-faults: setup
-	@DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/faults} $(PY) -m bench.faults
+	@DATABASE_URL=$${DATABASE_URL:-$(BENCH_PG)/faults} $(PY) -m bench.faults
 
 messages: setup
 	@$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var
