@@ -62,7 +62,7 @@ def web_command(port: int, *, server: str = "daphne") -> list[str]:
 
 
 def worker_command(worker_id: str) -> list[str]:
-    return [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.3",
+    return [sys.executable, "manage.py", "grading_worker", "--no-reload", "--no-startup-delay", "--interval", "0.3",
             "--worker-id", worker_id]
 
 

@@ -44,6 +44,7 @@ def test_a_database_outage_during_a_save_shows_503_saves_nothing_and_the_retry_s
                               extra_env={"DATABASE_CONN_MAX_AGE": conn_max_age})
     print(figures)
     assert 0 < figures["healthz_recovery_s"] <= figures["first_write_s"] < 60, figures
+    assert figures["worker_survived"], "the grading worker exited in the outage (manage.py grading_worker waits it out)"
     if conn_max_age:
         assert figures["connections_cut"] > 0, "the web process held no connection: the variant tests nothing"
 

@@ -1,4 +1,4 @@
-"""``manage.py serve``: the web server (Daphne), the grading workers (``db_worker``) and the clock
+"""``manage.py serve``: the web server (Daphne), the grading workers (``grading_worker``, a ``db_worker`` that waits out a database outage) and the clock
 (``manage.py clock``: auto-submits, re-queues jobs of workers that died) as one unit.
 
 ``make run`` uses it so a laptop gets a working grader with one command. The children run in their
@@ -26,7 +26,7 @@ RESTART_DELAY_SECONDS = 2
 
 
 class Command(BaseCommand):
-    help = _("启动网站（Daphne）和评分任务进程（db_worker），Ctrl-C 一起停止")
+    help = _("启动网站（Daphne）和评分任务进程（grading_worker），Ctrl-C 一起停止")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         env["GRADER_BASE_URL"] = os.environ.get("GRADER_BASE_URL") or f"http://{host}:{port}"
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         web_cmd = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "sandbox.asgi:application"]
-        worker_cmd = [sys.executable, manage, "db_worker", "--no-reload", "--no-startup-delay", "-v", "1"]
+        worker_cmd = [sys.executable, manage, "grading_worker", "--no-reload", "--no-startup-delay", "-v", "1"]
         clock_cmd = [sys.executable, manage, "clock", "--every", str(options["clock_every"])]
 
         stopping = False
