@@ -120,3 +120,23 @@ def sandbox_sitting_task_id(sandbox) -> int:
         cache.set(key, task_id, SANDBOX_TASK_CACHE_SECONDS)
     return task_id
 
+
+def sandbox_exam_task(*, sandbox, user, request=None):
+    """``user``'s exam task working in ``sandbox`` (with part, attempt and sitting → registration →
+    exam), or None. Other sandboxes cost no query (see above); with ``request`` the answer is kept
+    for the rest of that request, since the console's exam banner and the recorder both ask on
+    every page of an exam sandbox (one query instead of two)."""
+    from .models import SittingTask
+
+    if sandbox is None or not getattr(sandbox, "pk", None) or not getattr(sandbox, "storefront_key", None) \
+            or user is None or not user.is_authenticated:
+        return None
+    task_id = sandbox_sitting_task_id(sandbox)
+    if not task_id:
+        return None
+    memo = request.__dict__.setdefault("_exam_tasks", {}) if request is not None else {}
+    key = (task_id, user.pk)
+    if key not in memo:
+        memo[key] = (SittingTask.objects.select_related("part", "attempt", "sitting__registration__exam")
+                     .filter(pk=task_id, sitting__registration__candidate_id=user.pk).first())
+    return memo[key]

@@ -13,7 +13,7 @@ from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
 from sandbox.exams.models import Sitting, SittingEvent, SittingTask
-from sandbox.exams.selectors import sandbox_sitting_task_id
+from sandbox.exams.selectors import sandbox_exam_task
 from sandbox.runtime.models import Attempt
 
 from .models import RecordingChunk
@@ -23,20 +23,13 @@ from .models import RecordingChunk
 CLOCK_OFFSET_IGNORED_MS = 2000
 
 
-def recording_task(*, sandbox, user) -> SittingTask | None:
+def recording_task(*, sandbox, user, request=None) -> SittingTask | None:
     """The sitting task whose exam attempt works in ``sandbox`` for ``user`` while it may still be
-    recorded (attempt and sitting in progress, before the deadline); else None. One query for an
-    exam sandbox, none for the others."""
-    if sandbox is None or user is None or not user.is_authenticated or not getattr(sandbox, "pk", None):
-        return None
-    if not getattr(sandbox, "storefront_key", None) or not sandbox_sitting_task_id(sandbox):
-        return None  # not an exam sandbox: answered from the cache, no query
-    task = (SittingTask.objects
-            .filter(attempt__instance__sandbox_id=sandbox.pk, attempt__candidate_id=user.pk,
-                    attempt__mode=Attempt.Mode.EXAM, attempt__status=Attempt.Status.IN_PROGRESS,
-                    sitting__status=Sitting.Status.IN_PROGRESS)
-            .select_related("sitting__registration__exam").first())
-    if task is None or timezone.now() >= task.sitting.deadline:
+    recorded (attempt and sitting in progress, before the deadline); else None. No query for a
+    sandbox that is not an exam's; one for an exam sandbox, shared with the page's exam banner."""
+    task = sandbox_exam_task(sandbox=sandbox, user=user, request=request)
+    if task is None or task.attempt.mode != Attempt.Mode.EXAM or task.attempt.status != Attempt.Status.IN_PROGRESS \
+            or task.sitting.status != Sitting.Status.IN_PROGRESS or timezone.now() >= task.sitting.deadline:
         return None
     return task
 

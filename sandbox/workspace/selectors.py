@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from sandbox.exams.models import Registration, ScoreReview, Sitting, SittingTask
 from sandbox.exams.scores import ResultLine, exam_results
-from sandbox.exams.selectors import sandbox_sitting_task_id
+from sandbox.exams.selectors import sandbox_exam_task
 from sandbox.practice.selectors import catalog_entry
 from sandbox.runtime.models import Attempt
 
@@ -129,16 +129,9 @@ def minutes_seconds(seconds: int) -> str:
 # Which exam task works in a sandbox is cached per sandbox (sandbox_sitting_task_id): other
 # sandboxes cost no query; an exam sandbox one (the deadline and status are live data).
 
-def banner_task(sandbox, user) -> SittingTask | None:
+def banner_task(sandbox, user, request=None) -> SittingTask | None:
     """The exam task of ``user`` working in ``sandbox`` (with part and sitting → exam), or None."""
-    if sandbox is None or not getattr(sandbox, "storefront_key", None) or user is None \
-            or not user.is_authenticated:
-        return None
-    task_id = sandbox_sitting_task_id(sandbox)
-    if not task_id:
-        return None
-    return (SittingTask.objects.select_related("part", "sitting__registration__exam")
-            .filter(pk=task_id, sitting__registration__candidate=user).first())
+    return sandbox_exam_task(sandbox=sandbox, user=user, request=request)
 
 
 # -- results ---------------------------------------------------------------------------------------

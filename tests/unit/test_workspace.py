@@ -552,3 +552,22 @@ def test_the_banner_is_cheap(reg, started, candidate, make_sandbox, make_user):
     assert _render_banner(plain, candidate) == ("", 0)  # "no exam here" is cached
     # someone else in this sandbox (an admin looking) gets no candidate's banner
     assert _render_banner(sandbox, make_user("cand_c"))[0] == ""
+
+
+def test_banner_and_recorder_share_one_query_per_page(reg, started, candidate):
+    """Both ask "which exam task of this user works here" on every console page of an exam sandbox:
+    one query answers both for the request, and each still draws its own conclusion."""
+    sandbox = tasks_of(started)[0].attempt.instance.sandbox
+    _render_banner(sandbox, candidate)  # warms the per-sandbox cache, as the first page does
+    request = RequestFactory().get("/console/")
+    request.sandbox, request.user = sandbox, candidate
+    with CaptureQueriesContext(connection) as seen:
+        out = Template("{% load exam_banner recording %}{% exam_banner %}{% recorder %}").render(
+            Context({"request": request}))
+    assert "当前考试" in out and "rrweb" in out.lower()
+    assert len(seen.captured_queries) == 1, [q["sql"] for q in seen.captured_queries]
+    other = RequestFactory().get("/console/")  # a new request asks the database again: live status
+    other.sandbox, other.user = sandbox, candidate
+    with CaptureQueriesContext(connection) as seen:
+        Template("{% load exam_banner %}{% exam_banner %}").render(Context({"request": other}))
+    assert len(seen.captured_queries) == 1

@@ -23,7 +23,8 @@ def recorder(context):
     request = context.get("request")
     if request is None:
         return ""
-    task = recording_task(sandbox=getattr(request, "sandbox", None), user=getattr(request, "user", None))
+    task = recording_task(sandbox=getattr(request, "sandbox", None), user=getattr(request, "user", None),
+                          request=request)
     if task is None:
         return ""
     return render_to_string("recording/_recorder.html", {

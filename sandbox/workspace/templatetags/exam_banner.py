@@ -19,7 +19,7 @@ def exam_banner(context):
     request = context.get("request")
     if request is None:
         return {"task": None}
-    task = selectors.banner_task(getattr(request, "sandbox", None), getattr(request, "user", None))
+    task = selectors.banner_task(getattr(request, "sandbox", None), getattr(request, "user", None), request)
     if task is None:
         return {"task": None}
     sitting = task.sitting
