@@ -14,6 +14,10 @@ For each URL a rule says:
 - anonymous, unless the URL is public: a redirect to a login page (or 404/405), never a 2xx.
 Nobody ever gets a 5xx.
 
+The same URL walk also sends every URL a forged POST (a logged-in candidate's or admin's cookies,
+no CSRF token): refused with 403 before any view runs, the journal unchanged; the only exemption
+is declared in ``CSRF_EXEMPT``.
+
 Roles: a registered candidate with a started sitting (``sitting_start``), a practice attempt and
 a shop of their own; an examiner; a trainer with a class (the candidate is in it) and a shop; the
 admin is a superuser in the admin group (as ``make run``'s demo admin).
@@ -329,3 +333,37 @@ def test_judge_refuses_what_it_must():
     assert _judge(ANON, EXAM_STAFF, R(200), False) is not None
     assert _judge(ANON, PUBLIC, R(200), False) is None
     assert _judge(EXAMINER, EXAM_STAFF, R(500), False) is not None
+
+
+# Views that take a POST without our CSRF token, on purpose (each with the reason in its module).
+CSRF_EXEMPT = {"csp_report"}  # browsers send CSP reports without a token; a report changes nothing
+
+
+def _journal_size() -> int:
+    from sandbox.exams.models import SittingEvent
+    from shop_sim.models import ShopEvent
+
+    return ShopEvent.objects.count() + SittingEvent.objects.count()
+
+
+@pytest.mark.parametrize("role", (CAND, ADMIN))
+def test_every_url_refuses_a_post_without_the_csrf_token(world, role):
+    """A forged cross-site POST (a logged-in user's cookies, no token) is refused by every URL of
+    the URL conf before any view runs, and changes nothing — the journal stays as it was."""
+    from django.test import Client
+
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(world.users[role])
+    before = _journal_size()
+    problems, checked = [], 0
+    for namespace, route, pattern in all_urls():
+        if (pattern.name or "") in CSRF_EXEMPT:
+            continue
+        url, _placeholder = _fill(world, namespace, route, pattern)
+        response = forged.post(url, {"name": "forged", "body": "forged", "memo": "forged"})
+        checked += 1
+        if response.status_code != 403 or b"CSRF" not in response.content:
+            problems.append(f"POST {url} ({namespace}:{pattern.name}): {response.status_code}")
+    assert checked > 100
+    assert not problems, f"{len(problems)} URL(s) took a POST without the CSRF token:\n" + "\n".join(problems)
+    assert _journal_size() == before
