@@ -21,7 +21,7 @@ import time
 from collections import deque
 from types import SimpleNamespace
 
-from channels.db import DatabaseSyncToAsync
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
@@ -41,15 +41,6 @@ BUYER_RATE_COUNT = 10
 BUYER_RATE_SECONDS = 10.0
 FRAME_MAX_BYTES = 16 * 1024
 SYNC_MAX_MESSAGES = 200
-
-
-def db_call(func):
-    """``database_sync_to_async`` on the thread pool, not on the one thread that thread-sensitive
-    calls share per process. Each call here is self-contained (its own service transaction, no
-    thread-bound state), and with the shared thread every chat socket of a web process queued
-    behind every other: at 200 candidates chat p95 was 18 s while HTTP p95 was 1.8 s
-    (docs/benchmarks.md, load)."""
-    return DatabaseSyncToAsync(func, thread_sensitive=False)
 
 
 def _message_id(value) -> int | None:
@@ -132,7 +123,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "synced", "last_id": last_id})
 
 
-@db_call
+@database_sync_to_async
 def _buyer_identity(session, storefront_key: str):
     sandbox = Sandbox.objects.filter(storefront_key=storefront_key, is_template=False).first()
     if sandbox is None:
@@ -143,7 +134,7 @@ def _buyer_identity(session, storefront_key: str):
     return 0, sandbox, customer
 
 
-@db_call
+@database_sync_to_async
 def _buyer_post(sandbox, customer, body):
     return message_pushes(chat_buyer_message(sandbox=sandbox, customer=customer, body=body))
 
@@ -160,7 +151,7 @@ def _sync_rows(messages, after: int | None, group: str) -> tuple[list[dict], int
     return [payload for g, payload in message_pushes(rows) if g == group], last_id
 
 
-@db_call
+@database_sync_to_async
 def _buyer_sync(sandbox, customer, after, group):
     return _sync_rows(ChatMessage.objects.for_sandbox(sandbox).filter(session__customer=customer), after, group)
 
@@ -209,7 +200,7 @@ class BuyerChatConsumer(ChatConsumer):
         await self.deliver(pushes)
 
 
-@db_call
+@database_sync_to_async
 def _merchant_identity(scope):
     user = scope.get("user")
     if user is None or not user.is_authenticated or not user.has_perm("shop_sim.use_console"):
@@ -218,7 +209,7 @@ def _merchant_identity(scope):
     return resolve_console_sandbox(SimpleNamespace(user=user, session=scope["session"]))
 
 
-@db_call
+@database_sync_to_async
 def _merchant_action(sandbox, user, kind: str, session_id: int, body):
     session = ChatSession.objects.for_sandbox(sandbox).filter(pk=session_id).select_related("customer").first()
     if session is None:
@@ -230,7 +221,7 @@ def _merchant_action(sandbox, user, kind: str, session_id: int, body):
     return message_pushes([message])
 
 
-@db_call
+@database_sync_to_async
 def _merchant_sync(sandbox, after, group):
     return _sync_rows(ChatMessage.objects.for_sandbox(sandbox), after, group)
 
