@@ -38,7 +38,7 @@ migrate: setup
 demo: migrate
 	@$(PY) manage.py load_demo
 
-# The web server and $(GRADER_WORKERS) grading worker(s) (manage.py db_worker) start and stop together.
+# The web server and $(GRADER_WORKERS) grading worker(s) (manage.py grading_worker) start and stop together.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ with $(GRADER_WORKERS) grading worker(s)  (Ctrl-C stops)"
 	@$(PY) manage.py serve --host $(HOST) --port $(PORT) --workers $(GRADER_WORKERS)

@@ -49,9 +49,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bench.stack import BASE_DIR, free_port, port_wait, production_stack, stack_env, worker_command
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PASSWORD = "pass-1234"
 ONLINE = "实时连接已建立"
 OFFLINE = "实时连接已断开"
@@ -231,8 +228,10 @@ def fault_shop(username: str = "fault_merchant", *, seed: int = 12) -> FaultShop
 def chromium():
     from playwright.sync_api import sync_playwright
 
+    from autograder.browser import CHROMIUM_ARGS, chromium_path
+
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
+        browser = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=list(CHROMIUM_ARGS))
         try:
             yield browser
         finally:

@@ -67,6 +67,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import percentile
+
 # -- the pure parts (tested in tests/unit/test_bench_load.py) ---------------------------------------
 
 ACTIONS = ("dashboard", "orders", "order", "products", "customers", "chat", "memo", "product_edit")
@@ -75,16 +77,6 @@ DEFAULT_MIX = "dashboard=2,orders=2,order=2,products=1,customers=1,chat=1,memo=0
 P95_LIMIT_MS = 250.0
 FULL_LEVELS = "50,100,150,200,250,500,750,1000"
 DEFAULT_SCENARIOS = "customer-service"
-
-
-def percentile(values, q: float) -> float | None:
-    """Nearest-rank percentile (the same rule as bench.runner.summary); None for no values."""
-    if not 0 < q <= 100:
-        raise ValueError(f"percentile must be in (0, 100], not {q}")
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def mix_parse(text: str) -> dict[str, float]:

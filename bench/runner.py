@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import statistics
 import time
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from django.db.models import ForeignKey, Max
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
+from bench import percentile
 from fixtures.fingerprint import shop_fingerprint
 from fixtures.generators import generate_shop
 from sandbox.accounts.roles import CANDIDATE, roles_sync
@@ -44,7 +44,7 @@ HTTP_WARMUP = 3
 def summary(seconds: list[float]) -> dict:
     """Median and nearest-rank p95 in milliseconds, plus the raw runs."""
     ordered = sorted(seconds)
-    p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    p95 = percentile(ordered, 95)
     return {"runs": len(seconds), "median_ms": round(statistics.median(ordered) * 1000, 2),
             "p95_ms": round(p95 * 1000, 2), "min_ms": round(ordered[0] * 1000, 2),
             "all_ms": [round(s * 1000, 2) for s in seconds]}

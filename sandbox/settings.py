@@ -238,7 +238,7 @@ Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 # Background jobs (grading): Django's Tasks API (the django-tasks backport of Django 6's
 # django.tasks) with the database backend, so the queue lives in the same SQLite/PostgreSQL database
-# and `manage.py db_worker` processes on any machine share it (docs/decisions.md, "Task queue").
+# and `manage.py grading_worker` processes on any machine share it (docs/decisions.md, "Task queue").
 TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 # Where the grader's browser finds the site (the web server must be running; `make run` starts both).
 GRADER_BASE_URL = env.str("GRADER_BASE_URL", default="http://127.0.0.1:8000")

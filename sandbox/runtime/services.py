@@ -50,13 +50,15 @@ ATTEMPT_PIPELINE: dict[str, set[str]] = {
 PRACTICE_EXTRA_MOVES: dict[str, set[str]] = {
     S.GRADED: {S.IN_PROGRESS},
 }
+SERVER_CHECK_TIMEOUT_SECONDS = 5
+GRADER = "grader"
+MAX_SEED = 2**31 - 1
+
+
 def grading_stale_after() -> timedelta:
     """A grading claim older than this is a worker that died mid-grade (a grade takes seconds; every
     page check has its own timeouts): settings.GRADING_STALE_SECONDS, 3 minutes by default."""
     return timedelta(seconds=settings.GRADING_STALE_SECONDS)
-SERVER_CHECK_TIMEOUT_SECONDS = 5
-GRADER = "grader"
-MAX_SEED = 2**31 - 1
 
 
 class AttemptError(Exception):

@@ -2,7 +2,7 @@
 
 The task only wraps ``attempt_grade``: the grader does not know about the queue, and any other
 backend (a Celery-backed one, the immediate backend in tests) runs the same function. A worker
-process (``manage.py db_worker``) grades in one thread, so ``attempt_grade``'s default
+process (``manage.py grading_worker``) grades in one thread, so ``attempt_grade``'s default
 ``shared_pool()`` gives it exactly one Chromium for its whole life.
 """
 

@@ -43,8 +43,9 @@ FRAME_MAX_BYTES = 16 * 1024
 SYNC_MAX_MESSAGES = 200
 
 
-def _message_id(value) -> int | None:
-    """A client's "after" cursor: a non-negative integer (JSON number or digit string), else None."""
+def _client_id(value) -> int | None:
+    """An id a client sends (a sync cursor, a session id): a non-negative integer, as a JSON number or
+    a digit string, else None."""
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() \
             or len(str(value)) > 18:
         return None
@@ -53,6 +54,8 @@ def _message_id(value) -> int | None:
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     """Shared plumbing: JSON decoding that answers bad frames with an error, and group pushes."""
+
+    own_group = ""  # the group whose payloads this socket shows (set in connect)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if not getattr(self, "ready", False):
@@ -94,8 +97,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_push(self, event: dict) -> None:
         await self.send_json(event["payload"])
 
-    own_group = ""  # the group whose payloads this socket shows (set in connect)
-
     async def deliver(self, pushes: list[tuple[str, dict]]) -> None:
         """Push stored rows to every open socket; if the layer is down (Redis restarting), the row
         is stored all the same: show it to the sender on this socket and say the others get it on
@@ -113,7 +114,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """``{"type": "sync", "after": N}``: the messages stored after N this socket's page should
         show (none for ``after: null``, the first connection), then ``{"type": "synced", "last_id"}``."""
         raw = content.get("after")
-        after = None if raw is None else _message_id(raw)
+        after = None if raw is None else _client_id(raw)
         if raw is not None and after is None:
             await self.error(_("消息格式不正确"))
             return
@@ -251,13 +252,12 @@ class MerchantChatConsumer(ChatConsumer):
         if kind == "sync":
             await self.sync(content)
             return
-        session_id = content.get("session_id")
-        if isinstance(session_id, bool) or not isinstance(session_id, (int, str)) or not str(session_id).isdigit() \
-                or len(str(session_id)) > 18:
+        session_id = _client_id(content.get("session_id"))
+        if session_id is None:
             await self.error(_("请指定会话"))
             return
         try:
-            pushes = await _merchant_action(self.sandbox, self.user, kind, int(session_id), content.get("body"))
+            pushes = await _merchant_action(self.sandbox, self.user, kind, session_id, content.get("body"))
         except ShopError as exc:
             await self.error(exc.message)
             return

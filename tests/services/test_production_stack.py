@@ -1,5 +1,5 @@
 """The production configuration on this machine's PostgreSQL and Redis: two Daphne web processes
-and two grading workers (`db_worker`), started as separate processes the way docker-compose starts
+and two grading workers (`grading_worker`), started as separate processes the way docker-compose starts
 the replicas, sharing nothing but the database, Redis and the media folder.
 
 - A merchant's session works on either replica; a buyer chatting through replica 1 reaches the
@@ -17,7 +17,13 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from bench.faults import fault_shop, grading_worker_kill, other_backends_terminate, web_replica_kill
+from bench.faults import (
+    database_url_of,
+    fault_shop,
+    grading_worker_kill,
+    other_backends_terminate,
+    web_replica_kill,
+)
 from bench.stack import production_stack
 from sandbox.exams.services import sitting_start, sitting_submit
 from sandbox.runtime.models import AttemptReport
@@ -28,8 +34,7 @@ WAIT_S = 90
 
 
 def _database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return database_url_of(connection.settings_dict)
 
 
 @contextmanager
@@ -41,10 +46,7 @@ def _stack(tmp_path: Path, *, webs: int = 2, workers: int = 2, catalog: Path | N
                               extra_env={"GRADING_STALE_SECONDS": settings.GRADING_STALE_SECONDS}) as stack:
             yield {"urls": stack.urls, "processes": stack.processes, "catalog": catalog, "stack": stack}
     finally:
-        # a SIGKILLed replica's connections may linger a moment; the test database must be droppable
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        other_backends_terminate()
 
 
 def test_replicas_share_sessions_and_chat_and_survive_losing_one(tmp_path, transactional_db, settings):

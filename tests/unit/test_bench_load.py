@@ -1,9 +1,10 @@
-"""The load bench's pure parts (bench/load.py): percentiles, the request mix, the level verdict,
-the form reader that submits forms like a browser, and the window figures. No server here: the
+"""The load bench's pure parts (bench/load.py; the nearest-rank percentile every bench shares):
+percentiles, the request mix, the level verdict, the form reader that submits forms like a browser, and the window figures. No server here: the
 bench itself runs the stack (``make bench-load``)."""
 
 import pytest
 
+from bench import percentile
 from bench.load import (
     ACTIONS,
     Recorder,
@@ -12,7 +13,6 @@ from bench.load import (
     level_verdict,
     levels_parse,
     mix_parse,
-    percentile,
     resident_id,
     saturated,
 )

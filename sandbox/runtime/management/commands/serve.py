@@ -1,5 +1,6 @@
-"""``manage.py serve``: the web server (Daphne), the grading workers (``grading_worker``, a ``db_worker`` that waits out a database outage) and the clock
-(``manage.py clock``: auto-submits, re-queues jobs of workers that died) as one unit.
+"""``manage.py serve``: the web server (Daphne), the grading workers (``grading_worker``: a
+``db_worker`` that waits out a database outage) and the clock (``manage.py clock``: auto-submits,
+re-queues jobs of workers that died) as one unit.
 
 ``make run`` uses it so a laptop gets a working grader with one command. The children run in their
 own process groups, so Ctrl-C reaches only this supervisor, which then stops each child once with
