@@ -216,6 +216,33 @@ def _check(exam, registrations: list, parts: int) -> dict:
     }
 
 
+def _statistics_effect(exam) -> dict:
+    """PostgreSQL after the burst: one candidate's order list counts (the 已卖出的宝贝 tabs, 退款中
+    included) before and after the clock's ``shop_statistics_refresh``, median of 15 calls."""
+    from sandbox.exams.models import SittingTask
+    from shop_sim.selectors.orders import order_tab_counts
+    from shop_sim.services.maintenance import shop_statistics_refresh
+
+    sandbox = (SittingTask.objects.filter(sitting__registration__exam=exam)
+               .select_related("attempt__instance__sandbox").order_by("pk").last().attempt.instance.sandbox)
+
+    def median_ms() -> float:
+        runs = []
+        for _ in range(17):
+            started = time.perf_counter()
+            order_tab_counts(sandbox=sandbox)
+            runs.append(time.perf_counter() - started)
+        return round(sorted(runs[2:])[len(runs[2:]) // 2] * 1000, 2)
+
+    time.sleep(1.5)  # backends flush their table counters to the statistics when idle, once a second
+    before = median_ms()
+    started = time.perf_counter()
+    analysed = shop_statistics_refresh()
+    refresh_s = time.perf_counter() - started
+    return {"order_counts_before_ms": before, "order_counts_after_ms": median_ms(),
+            "refresh_seconds": round(refresh_s, 2), "tables_analysed": len(analysed)}
+
+
 def table(results: dict) -> str:
     s, w = results["starts"], results["warmup"]
     r = s["since_release"]
@@ -236,6 +263,13 @@ def table(results: dict) -> str:
         ("rows created (all tables)", results["rows"]["total"]),
         ("rows per start", results["rows"]["per_start"]),
     ]
+    stats = results.get("statistics")
+    if stats:
+        rows += [
+            ("order-list counts, before / after the clock's ANALYZE",
+             f"{stats['order_counts_before_ms']} / {stats['order_counts_after_ms']} ms"),
+            ("the ANALYZE (tables, seconds)", f"{stats['tables_analysed']} tables, {stats['refresh_seconds']} s"),
+        ]
     for error, count in results["errors"].items():
         rows.append((f"  error ×{count}", error[:90]))
     width = max(len(str(r[0])) for r in rows) + 2
@@ -322,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         created = {label: after[label] - before.get(label, 0) for label in after
                    if after[label] != before.get(label, 0)}
         check = _check(exam, registrations, len(slugs))
+        statistics = _statistics_effect(exam) if postgres and latencies else None
         ok = len(latencies)
         stats = summary(latencies) if latencies else {"runs": 0, "median_ms": None, "p95_ms": None, "min_ms": None,
                                                        "all_ms": []}
@@ -341,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
             "rows": {"total": sum(created.values()), "per_start": round(sum(created.values()) / ok, 1) if ok else None,
                      "by_table": dict(sorted(created.items(), key=lambda kv: -kv[1]))},
             "check": check,
+            "statistics": statistics,
         }
 
     print()

@@ -1,5 +1,6 @@
 """``manage.py clock [--every S]``: the platform's housekeeping loop — auto-submit sittings whose time
-is up, and queue again the grading jobs a dead worker left running. `make run` starts one; in
+is up, queue again the grading jobs a dead worker left running, and refresh the planner's statistics
+of the shop tables after a burst of exam starts (``shop_statistics_refresh``). `make run` starts one; in
 production run exactly one (docker-compose's ``clock`` service; more are harmless, both steps are
 idempotent)."""
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from sandbox.exams.services import sitting_expire_due
 from sandbox.runtime.tasks import grading_jobs_recover
+from shop_sim.services.maintenance import shop_statistics_refresh
 
 
 class Command(BaseCommand):
@@ -24,8 +26,11 @@ class Command(BaseCommand):
         while True:
             submitted = sitting_expire_due()
             requeued = grading_jobs_recover()
+            analysed = shop_statistics_refresh()
             if submitted or requeued or options["verbosity"] > 1:
                 self.stdout.write(_("自动交卷 %(s)s；重新排队评分 %(r)s") % {"s": submitted, "r": requeued})
+            if analysed and options["verbosity"] > 1:
+                self.stdout.write(_("已更新统计信息：%(tables)s") % {"tables": ", ".join(analysed)})
             if options["every"] <= 0:
                 return
             time.sleep(options["every"])
