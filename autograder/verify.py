@@ -7,7 +7,11 @@ same ones every time), three kinds of run, each on a fresh instance:
 * solution — the reference solution drives the real UI in Chromium: every machine-scored criterion
   earns its points and nothing outside the scope changed;
 * each mutant — a plausible wrong solution: the criteria it loses (scores below their points) are
-  exactly its ``LOSES``, no more, no fewer.
+  exactly its ``LOSES``, no more, no fewer;
+* each persona — a candidate written from the instructions alone: its machine-scored total lies in
+  the band an examiner declared for it (``EXPECTED``), and within the fairness targets of its kind
+  (a gaming persona at most 30 % of the points, mass collateral damage at most half, a fully
+  correct one at least 95 %). Mutants prove each criterion can fail; personas prove the score is fair.
 
 Manual (examiner-scored) criteria are left out of the solution and mutant comparisons. The site is
 a Daphne child process over the current database (file SQLite or PostgreSQL; an in-memory database
@@ -28,6 +32,8 @@ from typing import Callable, Iterable
 
 from django.utils.translation import gettext as _
 
+from task_scenarios.loader import PERSONA_KINDS as PERSONA_KINDS_LABELS
+
 DEFAULT_SEEDS = 2
 VERIFY_USERNAME = "scenario-verify"
 CENT = Decimal("0.01")
@@ -39,11 +45,13 @@ class VerifyRow:
 
     scenario: str
     seed: int | str
-    run: str  # "blank", "solution", "mutant <name>", "load"
+    run: str  # "blank", "solution", "mutant <name>", "persona <name>", "load"
     expected: str
     got: str
     ok: bool
     details: tuple[str, ...] = ()
+    # personas only: how far the total fell outside the declared band (0 inside it)
+    off_by: Decimal | None = None
 
 
 def verify_seeds(scenario_uuid: str, count: int = DEFAULT_SEEDS) -> list[int]:
@@ -126,8 +134,7 @@ def _run_script(path: Path, scenario, seed: int, *, owner, pool, base_url: str):
 
 
 def verify_solution(scenario, seed: int, *, owner, pool, base_url: str) -> VerifyRow:
-    machine_max = sum((c.points for c in scenario.rubric if _machine_scored(c)), Decimal(0)).quantize(CENT)
-    expected = _("满分 %(max)s，无附带损害") % {"max": machine_max}
+    expected = _("满分 %(max)s，无附带损害") % {"max": _machine_max(scenario)}
     try:
         instance = _run_script(scenario.solution_path, scenario, seed, owner=owner, pool=pool, base_url=base_url)
     except Exception as exc:
@@ -176,6 +183,82 @@ def verify_mutant(scenario, mutant, seed: int, *, owner, pool, base_url: str) ->
     return VerifyRow(scenario.slug, seed, run, expected, got, ok, details)
 
 
+# The fairness targets a persona's actual score must meet, as shares of the machine-scored points.
+PERSONA_TARGETS = {
+    "gaming": ("max", Decimal("0.30")),
+    "collateral": ("max", Decimal("0.50")),
+    "correct": ("min", Decimal("0.95")),
+}
+
+
+def _machine_max(scenario) -> Decimal:
+    return sum((c.points for c in scenario.rubric if _machine_scored(c)), Decimal(0)).quantize(CENT)
+
+
+def verify_persona(scenario, persona, seed: int, *, owner, pool, base_url: str) -> VerifyRow:
+    low, high = persona.expected
+    expected = _("%(low)s–%(high)s 分") % {"low": low, "high": high}
+    run = f"persona {persona.name}"
+    try:
+        instance = _run_script(persona.path, scenario, seed, owner=owner, pool=pool, base_url=base_url)
+    except Exception as exc:
+        return _error_row(scenario, seed, run, expected, exc, _("人设脚本出错"))
+    try:
+        report = _grade(instance, scenario, pool, base_url)
+    except Exception as exc:
+        return _error_row(scenario, seed, run, expected, exc, _("评分出错"))
+    earned = sum((c.result.score for c in report.criteria if c.machine_scored), Decimal(0)).quantize(CENT)
+    off_by = max(low - earned, earned - high, Decimal(0))
+    details = []
+    if off_by:
+        details.append(_("总分 %(earned)s 不在考评员给出的区间 %(band)s 内") % {"earned": earned, "band": expected})
+    target = PERSONA_TARGETS.get(persona.kind)
+    if target is not None:
+        side, share = target
+        bound = (_machine_max(scenario) * share).quantize(CENT)
+        if (side == "max" and earned > bound) or (side == "min" and earned < bound):
+            details.append(_("%(kind)s 的得分应%(side)s %(bound)s 分（总分的 %(share)s%%）")
+                           % {"kind": _(PERSONA_KINDS_LABELS[persona.kind]), "side": _("不高于") if side == "max" else _("不低于"),
+                              "bound": bound, "share": int(share * 100)})
+    if details:
+        details += [f"{c.id}: {c.result.score}/{c.points} {c.result.message}" for c in report.criteria if c.machine_scored]
+    got = _("%(earned)s 分") % {"earned": earned}
+    return VerifyRow(scenario.slug, seed, run, expected, got, not details, tuple(details), off_by)
+
+
+def persona_agreement(rows: Iterable[VerifyRow]) -> dict[str, dict]:
+    """Per scenario: persona runs, the mean and largest distance of a total from its band, the worst."""
+    out: dict[str, dict] = {}
+    for row in rows:
+        if row.off_by is None:
+            continue
+        entry = out.setdefault(row.scenario, {"runs": 0, "total_off": Decimal(0), "worst": None})
+        entry["runs"] += 1
+        entry["total_off"] += row.off_by
+        if entry["worst"] is None or row.off_by > entry["worst"].off_by:
+            entry["worst"] = row
+    for entry in out.values():
+        entry["mean_off"] = (entry.pop("total_off") / entry["runs"]).quantize(CENT)
+    return out
+
+
+def persona_mix_problems(scenario) -> list[str]:
+    """What the scenario's personas lack against the required mix (issue: scores a fair examiner would sign)."""
+    counts = {kind: 0 for kind in PERSONA_KINDS_LABELS}
+    for persona in scenario.personas:
+        counts[persona.kind] += 1
+    problems = [_("%(kind)s 至少 %(min)d 个，现有 %(n)d 个") % {"kind": _(PERSONA_KINDS_LABELS[kind]), "min": minimum,
+                                                          "n": counts[kind]}
+                for kind, minimum in PERSONA_MIX.items() if counts[kind] < minimum]
+    if len(scenario.personas) < PERSONA_MIN:
+        problems.append(_("人设至少 %(min)d 个，现有 %(n)d 个") % {"min": PERSONA_MIN, "n": len(scenario.personas)})
+    return problems
+
+
+PERSONA_MIN = 10
+PERSONA_MIX = {"correct": 2, "partial": 2, "wrong": 2, "gaming": 2, "collateral": 1}
+
+
 def _machine_scored(criterion) -> bool:
     from autograder.registry import get_kind
 
@@ -192,6 +275,7 @@ def verify_scenario(scenario, *, seeds: list[int], owner, pool, base_url: str,
     for seed in seeds:
         runs = [partial(verify_blank, scenario, seed), partial(verify_solution, scenario, seed)]
         runs += [partial(verify_mutant, scenario, mutant, seed) for mutant in scenario.mutants]
+        runs += [partial(verify_persona, scenario, persona, seed) for persona in scenario.personas]
         for run in runs:
             row = run(owner=owner, pool=pool, base_url=base_url)
             rows.append(row)
@@ -286,9 +370,12 @@ def _start_server():
 
 
 def verify_command(targets: Iterable[str] = (), *, catalog: Path | None = None, stdout, stderr=None,
-                   seeds: int | list[int] | None = None, base_url: str | None = None, pool=None) -> int:
+                   seeds: int | list[int] | None = None, base_url: str | None = None, pool=None,
+                   require_personas: bool = False) -> int:
     """Verify scenarios and print the table; 0 if every run passed, 1 if any failed, 2 if it could not run.
 
+    ``require_personas`` fails a scenario whose personas fall short of the required mix (at least 10:
+    2 fully correct, 2 partial, 2 wrong, 2 gaming, 1 collateral).
     ``seeds`` is how many derived seeds per scenario (default 2) or an explicit list. ``base_url`` and
     ``pool`` let a caller (a test) supply a running server and a browser; otherwise this starts both.
     """
@@ -314,6 +401,13 @@ def verify_command(targets: Iterable[str] = (), *, catalog: Path | None = None, 
         except ScenarioLoadError as exc:
             rows.append(VerifyRow(folder.name, "-", "load", _("格式正确"), _("%(n)d 个问题") % {"n": len(exc.problems)},
                                   False, tuple(str(p) for p in exc.problems)))
+
+    if require_personas:
+        for scenario in scenarios:
+            short = persona_mix_problems(scenario)
+            if short:
+                rows.append(VerifyRow(scenario.slug, "-", "personas", _("人设齐全"), _("%(n)d 个不足") % {"n": len(short)},
+                                      False, tuple(short)))
 
     _say(stdout, format_row((_("场景"), _("种子"), _("运行"), _("期望"), _("实际"), _("结果"))))
     for row in rows:
@@ -350,6 +444,11 @@ def verify_command(targets: Iterable[str] = (), *, catalog: Path | None = None, 
             _say(stderr, f"FAIL {row.scenario} #{row.seed} {row.run}:")
             for line in row.details:
                 _say(stderr, f"    {line}")
+    for slug, entry in persona_agreement(rows).items():
+        worst = entry["worst"]
+        _say(stdout, _("评分一致性 %(slug)s：%(runs)d 次人设运行，与考评员区间平均偏差 %(mean)s 分，最大 %(max)s 分（%(run)s #%(seed)s）")
+             % {"slug": slug, "runs": entry["runs"], "mean": entry["mean_off"], "max": worst.off_by,
+                "run": worst.run, "seed": worst.seed})
     _say(stdout, _("%(n)d 次运行，%(failed)d 次失败") % {"n": len(rows), "failed": len(failed)})
     return 1 if failed else 0
 

@@ -18,6 +18,7 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
@@ -35,6 +36,17 @@ from .variants import VariantError, canonical_json, derive_params
 REQUIRED_FILES = ("scenario.yaml", "instructions.md", "solution.py")
 SAMPLE_SEEDS = (0, 1, 2)
 MIN_MUTANTS = 2
+# Personas (personas/*.py): candidates written from the instructions alone, each with the band an
+# examiner would give it, declared before the grader ever ran on it (docs/scenarios.md).
+PERSONA_KINDS = {
+    "correct": N_("完全正确（做法与参考解法不同）"),
+    "partial": N_("部分完成"),
+    "wrong": N_("看似合理但做错"),
+    "gaming": N_("投机取巧"),
+    "collateral": N_("大量附带损害"),
+}
+# An examiner's band is at most this share of the task's points wide (3 of 20).
+PERSONA_BAND_MAX_SHARE = Decimal("0.15")
 # Type tags pydantic adds to an error's location inside unions; not part of the YAML path.
 _UNION_TAGS = {"str", "int", "float", "bool", "decimal", "list", "dict", "none", "constrained-str", "constrained-int",
                "union", "tagged-union", "lax-or-strict", "json-or-python", "is-instance", "literal", "any"}
@@ -71,6 +83,16 @@ class Mutant:
     loses: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Persona:
+    """A candidate written from the instructions, and the band of points an examiner would give it."""
+
+    name: str
+    path: Path
+    kind: str
+    expected: tuple[Decimal, Decimal]
+
+
 @dataclass(eq=False)
 class LoadedScenario:
     """A validated scenario folder: the spec plus what the files add (variant code, mutants …)."""
@@ -81,6 +103,7 @@ class LoadedScenario:
     variant: ModuleType | None
     solution_path: Path
     mutants: tuple[Mutant, ...] = field(default_factory=tuple)
+    personas: tuple[Persona, ...] = field(default_factory=tuple)
 
     @property
     def slug(self) -> str:
@@ -254,6 +277,45 @@ def _mutant_loses(tree: ast.Module, rel: str) -> tuple[tuple[str, ...] | None, l
     return None, [Problem(rel, "LOSES", _("缺少 LOSES = [评分项 id, …]（该错误解法必须失分的评分项）"))]
 
 
+def _literal(tree: ast.Module, name: str) -> tuple[bool, Any]:
+    """(found, value) of a module-level ``NAME = <literal>``; value is ValueError if not a literal."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            try:
+                return True, ast.literal_eval(node.value)
+            except ValueError as exc:
+                return True, exc
+    return False, None
+
+
+def _persona_header(tree: ast.Module, rel: str, total: Decimal | None) -> tuple[tuple | None, list[Problem]]:
+    """(kind, (low, high)) declared by a persona file, or the problems with them."""
+    problems = []
+    found, kind = _literal(tree, "KIND")
+    if not found or kind not in PERSONA_KINDS:
+        problems.append(Problem(rel, "KIND", _("KIND 必须是以下之一：%(kinds)s") % {"kinds": ", ".join(PERSONA_KINDS)}))
+    found, band = _literal(tree, "EXPECTED")
+    numbers = (isinstance(band, (list, tuple)) and len(band) == 2
+               and all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in band))
+    low = high = None
+    if numbers:
+        try:
+            low, high = (Decimal(str(v)) for v in band)
+        except ArithmeticError:
+            numbers = False
+    if not found or not numbers:
+        problems.append(Problem(rel, "EXPECTED", _("缺少 EXPECTED = (最低分, 最高分)：考评员会给的分数区间，运行评分前写定")))
+    elif not (0 <= low <= high) or (total is not None and high > total):
+        problems.append(Problem(rel, "EXPECTED", _("EXPECTED 必须满足 0 ≤ 最低分 ≤ 最高分 ≤ 总分")))
+    elif total is not None and high - low > total * PERSONA_BAND_MAX_SHARE:
+        problems.append(Problem(rel, "EXPECTED", _("分数区间最宽为总分的 15%%（%(max)s 分），现为 %(width)s 分")
+                                               % {"max": (total * PERSONA_BAND_MAX_SHARE).normalize(),
+                                                  "width": (high - low).normalize()}))
+    if problems:
+        return None, problems
+    return (kind, (low, high)), []
+
+
 _MODULES: dict[tuple[str, str], ModuleType] = {}
 
 
@@ -360,6 +422,20 @@ def load_scenario(folder: Path | str) -> LoadedScenario:
                                                           % {"name": repr(name), "ids": ", ".join(criterion_ids)}))
         mutants.append(Mutant(name=path.stem, path=path, loses=loses))
 
+    personas: list[Persona] = []
+    total = _decimal_or_none(raw.get("points")) if isinstance(raw, dict) else None
+    persona_files = sorted((folder / "personas").glob("*.py")) if (folder / "personas").is_dir() else []
+    for path in (p for p in persona_files if p.name != "__init__.py"):
+        rel = f"personas/{path.name}"
+        tree, found = _code_problems(path, rel, need_run=True)
+        problems.extend(found)
+        if tree is None:
+            continue
+        header, found = _persona_header(tree, rel, total)
+        problems.extend(found)
+        if header is not None:
+            personas.append(Persona(name=path.stem, path=path, kind=header[0], expected=header[1]))
+
     variant: ModuleType | None = None
     variant_broken = False
     samples: list[tuple[int, dict]] = []
@@ -399,7 +475,15 @@ def load_scenario(folder: Path | str) -> LoadedScenario:
     if problems or spec is None:
         raise ScenarioLoadError(folder, problems or [Problem("scenario.yaml", "", _("无法加载"))])
     return LoadedScenario(spec=spec, folder=folder, instructions_source=instructions, variant=variant,
-                          solution_path=folder / "solution.py", mutants=tuple(mutants))
+                          solution_path=folder / "solution.py", mutants=tuple(mutants),
+                          personas=tuple(personas))
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    except InvalidOperation:
+        return None
 
 
 def _criterion_ids(raw: Any) -> list[str] | None:

@@ -69,3 +69,56 @@ def test_a_mutant_losing_other_criteria_than_declared_fails_verification(tmp_pat
     assert "4 次运行，1 次失败" in out and "场景验证未通过" in err
     assert f"FAIL ship-memo-ui #{verify_seeds(UUID, 1)[0]} mutant says_memo_only:" in err
     assert "多失分：memo_second" in err and "多失分：first_listed" in err
+
+
+PERSONA_HEAD = '''"""{doc}"""
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("_fixture_solution", Path(__file__).resolve().parent.parent / "solution.py")
+solution = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(solution)
+
+KIND = "{kind}"
+EXPECTED = {band}
+
+'''
+
+
+def test_personas_are_scored_against_their_bands_and_targets(tmp_path, live_server_url, pool):
+    """A persona inside its band passes; one outside fails by how far; a gaming persona scoring more
+    than 30 % fails its target; the agreement line gives the mean and the worst; with
+    ``require_personas`` a short mix fails as its own row."""
+    folder = tmp_path / "ship-memo-ui"
+    shutil.copytree(FIXTURE, folder)
+    (folder / "mutants" / "wrong_carrier.py").unlink()
+    (folder / "personas").mkdir()
+    slogan_only = "def run(ctx):\n    solution.slogan(ctx, ctx.params['slogan'])\n"
+    for name, kind, band, body in (
+        ("slogan_only", "partial", "(2.5, 3.5)", slogan_only),
+        ("over_optimistic", "partial", "(10, 12)", slogan_only),
+        ("does_it_all", "gaming", "(17, 20)", "def run(ctx):\n    solution.run(ctx)\n"),
+    ):
+        (folder / "personas" / f"{name}.py").write_text(
+            PERSONA_HEAD.format(doc=f"{name}: test persona", kind=kind, band=band) + body, encoding="utf-8")
+    seed = verify_seeds(UUID, 1)[0]
+
+    out, err = io.StringIO(), io.StringIO()
+    code = verify_command([str(folder)], stdout=out, stderr=err, base_url=live_server_url, pool=pool,
+                          seeds=[seed], require_personas=True)
+
+    assert code == 1
+    rows = {" ".join(r[2:4]) if r[2] in ("mutant", "persona") else r[2]: r for r in table(out.getvalue())}
+    assert rows["persona slogan_only"][-1] == "OK" and rows["persona slogan_only"][6:8] == ["3.00", "分"]
+    assert rows["persona over_optimistic"][-1] == "FAIL"
+    assert rows["persona does_it_all"][-1] == "FAIL" and rows["persona does_it_all"][6] == "20.00"
+    assert rows["personas"][-1] == "FAIL"
+    assert [rows[run][-1] for run in ("blank", "solution", "mutant no_memos", "mutant no_slogan")] == ["OK"] * 4
+    errors = err.getvalue()
+    assert "总分 3.00 不在考评员给出的区间 10–12 分 内" in errors
+    assert "投机取巧 的得分应不高于 6.00 分（总分的 30%）" in errors
+    assert "完全正确（做法与参考解法不同） 至少 2 个，现有 0 个" in errors and "人设至少 10 个，现有 3 个" in errors
+    assert "总分 20.00 不在" not in errors  # does_it_all is inside its band; only its target fails
+    assert (f"评分一致性 ship-memo-ui：3 次人设运行，与考评员区间平均偏差 2.33 分，最大 7.00 分"
+            f"（persona over_optimistic #{seed}）") in out.getvalue()
+    assert "8 次运行，3 次失败" in out.getvalue()

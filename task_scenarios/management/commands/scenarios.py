@@ -42,6 +42,8 @@ class Command(BaseCommand):
             if name == "verify":
                 command.add_argument("--seeds", type=int, default=2,
                                      help=_("每个场景验证的变体数（种子由场景 UUID 推出，可复现；默认 2）"))
+                command.add_argument("--require-personas", action="store_true",
+                                     help=_("人设不足（至少 10 个，各类型齐全）的场景判为未通过"))
         sub.add_parser("schema", help=_("输出 scenario.yaml 的 JSON Schema"))
 
     def handle(self, *args, **options):
@@ -103,6 +105,6 @@ class Command(BaseCommand):
             raise CommandError(_("场景验证（autograder.verify）尚未安装 / scenario verification is not available yet"),
                                returncode=2) from None
         code = verify_command(targets=options["targets"], catalog=catalog, stdout=self.stdout, stderr=self.stderr,
-                              seeds=options["seeds"])
+                              seeds=options["seeds"], require_personas=options["require_personas"])
         if code:
             raise CommandError(_("场景验证未通过"), returncode=int(code))
