@@ -9,12 +9,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from autograder.engine import grade
 from sandbox.exams.models import Exam, Sitting
 from sandbox.exams.services import sitting_start, sitting_submit
+from sandbox.practice.views import _report_view
 from sandbox.runtime.gate import attempt_frozen_at
+from sandbox.runtime.management.commands.grade import report_lines
 from sandbox.runtime.models import Attempt
 from sandbox.runtime.services import attempt_grade, attempt_scenario, attempt_start, attempt_submit
 from shop_sim.models import AutoReplyRule, ChatMessage, ChatSession, Customer, Sandbox, ShopEvent
@@ -123,6 +126,10 @@ def test_a_reply_stored_after_submit_does_not_change_the_transcript_points(candi
     late = stored.report["after_freeze"]
     assert [(item["kind"], item["count"]) for item in late] == [("chatmessage", 1)]
     assert "不计分" in late[0]["message"] and "请考评员核对" in stored.report["after_freeze_note"]
+    # The examiner sees it: on the report page (shared by practice and review) and in the grade command.
+    page = render_to_string("practice/_report.html", {"shown": _report_view(attempt, stored), "reports": [stored]})
+    assert stored.report["after_freeze_note"] in page and late[0]["message"] in page
+    assert late[0]["message"] in "\n".join(report_lines(stored.report, heading="#1"))
 
 
 def test_the_deadline_freezes_before_a_late_submit(catalog_exam, candidate):
