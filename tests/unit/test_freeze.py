@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from autograder.engine import grade
@@ -25,6 +26,7 @@ from shop_sim.services.base import Actor, SandboxFrozen
 from shop_sim.services.chat import (autoreply_create, autoreply_delete, autoreply_update, chat_buyer_message,
                                     chat_mark_read, chat_merchant_reply, service_status_set)
 from shop_sim.services.files import shopfile_upload
+from shop_sim.tenancy import ACTIVE_SANDBOX_SESSION_KEY
 from tests.unit.exam_helpers import exam_catalog, exam_create, registration_create
 from tests.unit.scenario_fixtures.helpers import check_ctx, run_check
 
@@ -207,3 +209,19 @@ def test_uploads_after_the_freeze_are_not_the_candidates_answer(make_sandbox, ca
     assert ctx.uploaded_file("clean.csv").read_text(encoding="utf-8") == "编号\n1\n"
     assert ctx.uploaded_file("latest").read_text(encoding="utf-8") == "编号\n1\n"
     assert check_ctx(sandbox).uploaded_file("latest").read_text(encoding="utf-8") == "编号\n3\n"
+
+
+def test_opening_an_unread_conversation_of_a_frozen_shop_shows_it_and_writes_nothing(client, candidate,
+                                                                                      settings_no_queue):
+    attempt = attempt_start(candidate=candidate, scenario_slug=SLUG, seed=3, mode=Attempt.Mode.EXAM)
+    session = _buyer_session(attempt)
+    ChatSession.objects.filter(pk=session.pk).update(unread_count=2)
+    attempt_submit(attempt=attempt, actor=candidate)
+    before = _state(session.sandbox_id)
+    client.force_login(candidate)
+    store = client.session
+    store[ACTIVE_SANDBOX_SESSION_KEY] = session.sandbox_id
+    store.save()
+    response = client.get(reverse("console:chat_session", kwargs={"chatsession_id": session.pk}))
+    assert response.status_code == 200 and session.customer.nickname in response.content.decode()
+    assert _state(session.sandbox_id) == before
