@@ -26,9 +26,8 @@ import json
 import logging
 import time
 from collections import deque
-from types import SimpleNamespace
-
 from importlib import import_module
+from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -93,7 +92,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             try:
                 await self.receive_frame(text_data)
             except SignedOut:
-                await self.error(_("登录已失效，请重新登录后再发送"))
+                await self.error(_("登录已失效，请重新登录"))
                 self.ready = False
                 await self.close(CLOSE_FORBIDDEN)
 

@@ -60,6 +60,6 @@ def test_chat_sockets_are_refused_after_submit_and_after_logout(new_page, login,
     other_tab.get_by_role("button", name="退出").click()
     expect(other_tab).to_have_url(re.compile(r"/accounts/login/"))
     merchant.get_by_role("button", name="发送").click()
-    expect(merchant.get_by_role("alert")).to_have_text("登录已失效，请重新登录后再发送")
+    expect(merchant.get_by_role("alert")).to_have_text("登录已失效，请重新登录")
     expect(merchant.locator("[data-chat-conn]")).to_contain_text("实时连接已断开")
     assert ChatMessage.objects.for_sandbox(sandbox).count() == stored
