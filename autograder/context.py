@@ -10,6 +10,7 @@ engine reports as that criterion's error.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ class CheckContext:
     uploads: dict[str, Path] = field(default_factory=dict)
     browser_session: Any = None
     evidence_dir: Path | None = None
+    # When the attempt froze (autograder.freeze): timestamped evidence after it never counts. None =
+    # grade the shop as it stands (a dry run of work in progress).
+    frozen_at: datetime | None = None
     _baseline: dict | None = field(default=None, repr=False)
 
     # -- browser ---------------------------------------------------------------------------------
@@ -64,14 +68,16 @@ class CheckContext:
 
     def uploaded_file(self, name: str) -> Path | None:
         """The candidate's file for upload slot ``name``: an explicit upload handed to grade(),
-        else the newest file of that name the candidate uploaded to the shop's 文件中心; the slot
-        ``latest`` takes the newest upload whatever its name (candidates name files freely)."""
+        else the newest file of that name the candidate uploaded to the shop's 文件中心 by the freeze;
+        the slot ``latest`` takes the newest upload whatever its name (candidates name files freely)."""
         path = self.uploads.get(name)
         if path is not None:
             return Path(path)
         from shop_sim.models import ShopFile
 
         uploads = ShopFile.objects.for_sandbox(self.sandbox).filter(kind=ShopFile.Kind.UPLOAD).order_by("-id")
+        if self.frozen_at is not None:
+            uploads = uploads.filter(uploaded_at__lte=self.frozen_at)
         if name != "latest":
             uploads = uploads.filter(name=name)
         shop_file = uploads.first()

@@ -2,7 +2,8 @@
 
 Pure and deterministic: the report depends only on the frozen shop, the baseline, the variant
 params and the uploads (its ``duration_seconds`` aside), so a regrade months later gives the same
-score. Each check runs isolated — a check that raises, returns nonsense or needs a browser that is
+score. Given the freeze instant (``frozen_at``), chat, uploads and auto-reply rules are read as they
+were then, and whatever the shop recorded later is listed in the report (autograder.freeze). Each check runs isolated — a check that raises, returns nonsense or needs a browser that is
 not there costs that one criterion (zero, with the error recorded), never the report.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,9 +22,10 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from autograder.collateral import CollateralChange, collateral_changes, collateral_deduction
 from autograder.context import NO_BROWSER, BrowserUnavailable, CheckContext
+from autograder.freeze import LateWrite, moment, writes_after
 from autograder.registry import CheckResult, get_kind
 
-GRADER_VERSION = "2026.11.1"
+GRADER_VERSION = "2026.12.1"  # reads chat, uploads and auto-reply rules up to the freeze instant
 CENT = Decimal("0.01")
 
 
@@ -60,6 +63,9 @@ class GradeReport:
     duration_seconds: float = 0.0
     collateral_error: str = ""
     pending_manual: tuple[str, ...] = field(default_factory=tuple)
+    frozen_at: str = ""  # the freeze instant graded against (ISO), "" = the shop as it stood
+    after_freeze: tuple[LateWrite, ...] = ()  # what the shop recorded after it: for the examiner
+    after_freeze_note: str = ""
 
     @property
     def earned(self) -> Decimal:
@@ -86,6 +92,8 @@ class GradeReport:
             "collateral_error": self.collateral_error,
             "deduction": str(self.deduction), "total": str(self.total), "max": str(self.max),
             "pending_manual": list(self.pending_manual),
+            "frozen_at": self.frozen_at, "after_freeze": [item.as_dict() for item in self.after_freeze],
+            "after_freeze_note": self.after_freeze_note,
             "grader_version": self.grader_version, "duration_seconds": round(self.duration_seconds, 3),
         }
 
@@ -119,7 +127,7 @@ def _isolated(run):
 
 def run_criterion(*, scenario, criterion, params: dict[str, Any], sandbox, instance=None,
                   uploads: dict[str, Path] | None = None, browser_session=None,
-                  evidence_dir: Path | None = None) -> CriterionReport:
+                  evidence_dir: Path | None = None, frozen_at: datetime | None = None) -> CriterionReport:
     """One criterion, isolated: whatever goes wrong becomes this criterion's zero and error."""
     points = Decimal(criterion.points).quantize(CENT)
     kind_name = criterion.check.kind
@@ -136,7 +144,7 @@ def run_criterion(*, scenario, criterion, params: dict[str, Any], sandbox, insta
             raise BrowserUnavailable(NO_BROWSER)
         ctx = CheckContext(sandbox=sandbox, params=params, points=points, criterion_id=criterion.id,
                            scenario=scenario, instance=instance, uploads=dict(uploads or {}),
-                           browser_session=browser_session, evidence_dir=evidence_dir)
+                           browser_session=browser_session, evidence_dir=evidence_dir, frozen_at=frozen_at)
         result = _isolated(lambda: kind().run(ctx, check_params))
         if not isinstance(result, CheckResult):
             raise TypeError(f"check kind {kind_name!r} returned {type(result).__name__}, not CheckResult")
@@ -148,8 +156,9 @@ def run_criterion(*, scenario, criterion, params: dict[str, Any], sandbox, insta
 
 
 def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser_session=None,
-          evidence_dir: Path | None = None) -> GradeReport:
-    """Score ``instance``'s (frozen) sandbox against ``scenario``'s rubric for its variant."""
+          evidence_dir: Path | None = None, frozen_at: datetime | None = None) -> GradeReport:
+    """Score ``instance``'s (frozen) sandbox against ``scenario``'s rubric for its variant, counting
+    chat, uploads and auto-reply rules as they were at ``frozen_at`` (None: as they stand)."""
     started = time.monotonic()
     if str(instance.scenario_uuid) != scenario.uuid or instance.version != scenario.version:
         raise ValueError(f"instance is {instance.scenario_uuid} v{instance.version}, "
@@ -160,9 +169,15 @@ def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser
         Path(evidence_dir).mkdir(parents=True, exist_ok=True)
     criteria = tuple(
         run_criterion(scenario=scenario, criterion=criterion, params=params, sandbox=sandbox, instance=instance,
-                      uploads=uploads, browser_session=browser_session, evidence_dir=evidence_dir)
+                      uploads=uploads, browser_session=browser_session, evidence_dir=evidence_dir,
+                      frozen_at=frozen_at)
         for criterion in scenario.rubric
     )
+    after_freeze = tuple(_isolated(lambda: writes_after(sandbox, frozen_at))) if frozen_at is not None else ()
+    note = ""
+    if after_freeze:
+        note = _("作答在 %(at)s 冻结，之后店铺仍有写入（见下）：聊天消息、上传文件和自动回复规则只按冻结时的内容计分；"
+                 "其他评分项读取的是评分时的店铺，请考评员核对。") % {"at": moment(frozen_at)}
     earned = sum((c.result.score for c in criteria), Decimal(0))
     scope = scenario.spec.scope
     collateral_error = ""
@@ -178,4 +193,6 @@ def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser
         total=(earned - deduction).quantize(CENT), max=maximum.quantize(CENT), grader_version=GRADER_VERSION,
         duration_seconds=time.monotonic() - started, collateral_error=collateral_error,
         pending_manual=tuple(c.id for c in criteria if not c.machine_scored),
+        frozen_at=frozen_at.isoformat() if frozen_at is not None else "", after_freeze=after_freeze,
+        after_freeze_note=note,
     )

@@ -6,7 +6,8 @@ paraphrases the candidate never saw — is put to the shop's own matcher
 the keyword rule that answers each question must give the facts. Keywords that only catch the
 example sentence lose the paraphrases; a rule that catches everything answers with the wrong facts.
 The first greeting (首次接待语) is judged the same way: the enabled one a new session gets.
-Nothing is sent and nothing is written.
+Nothing is sent and nothing is written. The rules are those the shop had when the attempt froze
+(``autograder.freeze.autoreply_rules_at``): a rule edited after 交卷 or the deadline never counts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from pydantic import Field, model_validator
 
+from autograder.freeze import autoreply_rules_at
 from autograder.matching import normalize_text
 from autograder.registry import CheckKind, CheckParams, CheckResult, register
 from shop_sim.models import AutoReplyRule
@@ -97,8 +99,9 @@ class AutoReplyCheck(CheckKind):
         lines: list[str] = []
         items: list[dict[str, Any]] = []
 
+        rules = autoreply_rules_at(ctx.sandbox, getattr(ctx, "frozen_at", None))
         if params.greeting_must_mention:
-            matches = autoreply_matches(sandbox=ctx.sandbox, text="", first_message=True, offline=False)
+            matches = autoreply_matches(sandbox=ctx.sandbox, text="", first_message=True, offline=False, rules=rules)
             greeting = next((r for r in matches if r.kind == AutoReplyRule.Kind.GREETING), None)
             if greeting is None:
                 mentioned = [False] * len(params.greeting_must_mention)
@@ -112,7 +115,8 @@ class AutoReplyCheck(CheckKind):
             items.append({"greeting": True, "rule": _rule_shown(greeting) if greeting else None, "mentioned": mentioned})
 
         for question in params.questions:
-            matches = autoreply_matches(sandbox=ctx.sandbox, text=question.text, first_message=False, offline=False)
+            matches = autoreply_matches(sandbox=ctx.sandbox, text=question.text, first_message=False, offline=False,
+                                        rules=rules)
             rule = next((r for r in matches if r.kind == AutoReplyRule.Kind.KEYWORD), None)
             if rule is None:
                 mentioned = [False] * len(question.must_mention)

@@ -3,7 +3,9 @@
 The buyer is named by nickname; all of that buyer's chat sessions are read in time order. Only the
 conversation the task opened counts: the buyer's questions after the last reply that was already in
 the shop's starting state (the baseline), and the shop's replies after the first of them. So a
-generated shop's old chat history can neither earn nor lose points.
+generated shop's old chat history can neither earn nor lose points. Only messages sent by the time
+the attempt froze (``ctx.frozen_at``) are read: a reply that slipped in after 交卷 or the deadline
+never counts (the report lists it for the examiner, see autograder.freeze).
 """
 
 from __future__ import annotations
@@ -58,8 +60,11 @@ def conversation(ctx, params: TranscriptParams) -> tuple[Customer | None, list[C
     customer = Customer.objects.for_sandbox(ctx.sandbox).filter(nickname=params.customer).first()
     if customer is None:
         return None, [], []
-    messages = list(ChatMessage.objects.for_sandbox(ctx.sandbox).filter(session__customer=customer)
-                    .order_by("created_at", "id"))
+    messages = ChatMessage.objects.for_sandbox(ctx.sandbox).filter(session__customer=customer)
+    frozen_at = getattr(ctx, "frozen_at", None)
+    if frozen_at is not None:
+        messages = messages.filter(created_at__lte=frozen_at)
+    messages = list(messages.order_by("created_at", "id"))
     baseline = getattr(ctx, "baseline_ids", None)
     old_ids = baseline("chatmessage") if callable(baseline) else set()
     repliers = {ChatMessage.Sender.MERCHANT, ChatMessage.Sender.AUTO} if params.count_auto_replies \

@@ -9,8 +9,11 @@ class ExamsConfig(AppConfig):
 
     def ready(self) -> None:
         # The exam's write gate: a sandbox whose sitting is past its deadline takes no more writes.
+        # The grader counts nothing written after the deadline either.
+        from sandbox.runtime.gate import attempt_freeze_register
         from shop_sim.services.base import write_gate_register
 
-        from .gate import sitting_write_refusal
+        from .gate import sitting_freeze_at, sitting_write_refusal
 
         write_gate_register(sitting_write_refusal)
+        attempt_freeze_register(sitting_freeze_at)

@@ -1,12 +1,22 @@
 """The exam's write gate: once a sitting's deadline has passed, none of its sandboxes takes a write,
-whether or not the auto-submit has run yet (the clock, not a job, decides)."""
+whether or not the auto-submit has run yet (the clock, not a job, decides). The deadline is also the
+latest freeze instant the grader counts up to (``sitting_freeze_at``)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Sitting, SittingTask
+
+
+def sitting_freeze_at(attempt) -> datetime | None:
+    """An exam attempt froze at its sitting's deadline at the latest (a 交卷 before it is earlier)."""
+    task = (SittingTask.objects.filter(attempt_id=attempt.pk)
+            .select_related("sitting__registration__exam").first())
+    return task.sitting.deadline if task is not None else None
 
 
 def sitting_write_refusal(sandbox_id: int) -> str | None:

@@ -116,7 +116,7 @@ def _evidence_links(attempt: Attempt, version: int, evidence: list, *, url_name:
 def _report_view(attempt: Attempt, report: AttemptReport, **evidence_url) -> dict:
     """A stored report as the page shows it: per criterion the description, score, the message for
     the candidate, expected/actual when points were lost, evidence links (``evidence_url``: see
-    ``_evidence_links``); collateral lines."""
+    ``_evidence_links``); collateral lines; what the shop recorded after the freeze."""
     data = report.report or {}
     criteria = []
     for item in data.get("criteria", []):
@@ -132,7 +132,8 @@ def _report_view(attempt: Attempt, report: AttemptReport, **evidence_url) -> dic
         })
     return {"report": report, "criteria": criteria, "collateral": data.get("collateral", []),
             "collateral_error": data.get("collateral_error", ""), "deduction": data.get("deduction", "0"),
-            "pending_manual": data.get("pending_manual", [])}
+            "pending_manual": data.get("pending_manual", []),
+            "after_freeze": data.get("after_freeze", []), "after_freeze_note": data.get("after_freeze_note", "")}
 
 
 def _chosen_report(request, reports: list[AttemptReport]) -> AttemptReport | None:

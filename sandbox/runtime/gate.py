@@ -7,9 +7,34 @@ the runtime's business.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils.translation import gettext as _
 
 from .models import Attempt
+
+# -- the freeze instant ----------------------------------------------------------------------------
+# What the grader counts is what the shop held when the attempt froze (autograder.freeze). The runtime
+# knows its own moments (交卷, a practice grading's claim); others may freeze an attempt earlier — the
+# exams app registers the sitting's deadline: ``provider(attempt) -> datetime | None``.
+_FREEZE_PROVIDERS: list = []
+
+
+def attempt_freeze_register(provider) -> None:
+    if provider not in _FREEZE_PROVIDERS:
+        _FREEZE_PROVIDERS.append(provider)
+
+
+def attempt_frozen_at(attempt: Attempt, *, claimed_at: datetime | None = None) -> datetime | None:
+    """The instant ``attempt``'s sandbox froze, for grading. An exam attempt: its 交卷 or an earlier
+    freeze a provider knows (the sitting's deadline). A practice attempt takes writes until a grading
+    claims it (graded → grading regrades newer work), so: the claim (``claimed_at``), else None — a
+    dry run of practice work grades the shop as it stands."""
+    if attempt.mode == Attempt.Mode.PRACTICE:
+        return claimed_at
+    instants = [attempt.submitted_at, *(provider(attempt) for provider in _FREEZE_PROVIDERS)]
+    instants = [moment for moment in instants if moment is not None]
+    return min(instants) if instants else None
 
 
 def attempt_write_refusal(sandbox_id: int) -> str | None:

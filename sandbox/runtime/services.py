@@ -34,6 +34,7 @@ from task_scenarios.loader import LoadedScenario, ScenarioLoadError, scenario_lo
 from task_scenarios.schema import SLUG_PATTERN
 from task_scenarios.setup import scenario_instance_create
 
+from .gate import attempt_frozen_at
 from .models import Attempt, AttemptReport
 
 S = Attempt.Status
@@ -202,10 +203,11 @@ def _server_check(base_url: str) -> None:
 
 
 def _grade(*, attempt: Attempt, scenario: LoadedScenario, browser_session, pool, base_url: str | None,
-           evidence_dir: Path | None) -> GradeReport:
+           evidence_dir: Path | None, frozen_at: datetime | None) -> GradeReport:
     instance = attempt.instance
     if browser_session is not None or not scenario_needs_browser(scenario):
-        return grade(instance=instance, scenario=scenario, browser_session=browser_session, evidence_dir=evidence_dir)
+        return grade(instance=instance, scenario=scenario, browser_session=browser_session, evidence_dir=evidence_dir,
+                     frozen_at=frozen_at)
     from autograder.browser import BrowserSession, shared_pool
 
     pool = pool or shared_pool()
@@ -217,7 +219,8 @@ def _grade(*, attempt: Attempt, scenario: LoadedScenario, browser_session, pool,
         raise GraderUnavailable(_("无法启动评分用的 Chromium：%(error)s") % {"error": exc}) from exc
     session = BrowserSession(pool, base_url=base_url, sandbox=instance.sandbox)
     try:
-        return grade(instance=instance, scenario=scenario, browser_session=session, evidence_dir=evidence_dir)
+        return grade(instance=instance, scenario=scenario, browser_session=session, evidence_dir=evidence_dir,
+                     frozen_at=frozen_at)
     finally:
         session.close()
 
@@ -226,8 +229,9 @@ def evidence_dir_for(attempt_id: int, version: int) -> Path:
     return Path(settings.MEDIA_ROOT) / "evidence" / str(attempt_id) / str(version)
 
 
-def _claim(attempt_id: int) -> tuple[str, int]:
-    """→ grading; returns the status to fall back to and the report version this grade will be."""
+def _claim(attempt_id: int) -> tuple[str, int, datetime]:
+    """→ grading; returns the status to fall back to, the report version this grade will be and the
+    moment of the claim."""
     with transaction.atomic():
         locked = _locked(attempt_id)
         if locked.status == S.GRADING:
@@ -240,7 +244,7 @@ def _claim(attempt_id: int) -> tuple[str, int]:
         _move(locked, S.GRADING, by=GRADER)
         locked.save(update_fields=_UPDATED)
         version = (AttemptReport.objects.filter(attempt_id=attempt_id).aggregate(n=Max("version"))["n"] or 0) + 1
-    return previous, version
+    return previous, version, datetime.fromisoformat(locked.status_log[-1]["at"])
 
 
 def _release(attempt_id: int, previous: str, error: BaseException) -> None:
@@ -258,7 +262,8 @@ def attempt_grade(*, attempt: Attempt, browser_session=None, dry_run: bool = Fal
     ``dry_run`` grades any attempt as it stands and returns the GradeReport without storing or
     moving anything. A browser is used when the rubric needs one: ``browser_session`` if given,
     else a session on ``pool`` (default: this thread's shared pool) against ``base_url`` (default
-    ``settings.GRADER_BASE_URL``). A check that crashes costs its criterion, never the report; if
+    ``settings.GRADER_BASE_URL``). Chat, uploads and auto-reply rules are counted as they were when the
+    attempt froze (``attempt_frozen_at``), a dry run included. A check that crashes costs its criterion, never the report; if
     grading itself cannot run (scenario gone, no browser, no server) nothing is stored and the
     attempt goes back to where it was.
     """
@@ -266,13 +271,14 @@ def attempt_grade(*, attempt: Attempt, browser_session=None, dry_run: bool = Fal
     scenario = attempt_scenario(attempt)
     if dry_run:
         return _grade(attempt=attempt, scenario=scenario, browser_session=browser_session, pool=pool,
-                      base_url=base_url, evidence_dir=None)
-    previous, version = _claim(attempt.pk)
+                      base_url=base_url, evidence_dir=None, frozen_at=attempt_frozen_at(attempt))
+    previous, version, claimed_at = _claim(attempt.pk)
     evidence_dir = evidence_dir_for(attempt.pk, version)
     try:
         shutil.rmtree(evidence_dir, ignore_errors=True)  # leftovers of a failed try at this version
         report = _grade(attempt=attempt, scenario=scenario, browser_session=browser_session, pool=pool,
-                        base_url=base_url, evidence_dir=evidence_dir)
+                        base_url=base_url, evidence_dir=evidence_dir,
+                        frozen_at=attempt_frozen_at(attempt, claimed_at=claimed_at))
         with transaction.atomic():
             locked = _locked(attempt.pk)
             stored = AttemptReport.objects.create(

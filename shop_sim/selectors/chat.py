@@ -16,11 +16,16 @@ def keyword_normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").casefold()
 
 
-def autoreply_matches(*, sandbox: Sandbox | int, text: str, first_message: bool, offline: bool) -> list[AutoReplyRule]:
+def autoreply_matches(*, sandbox: Sandbox | int, text: str, first_message: bool, offline: bool,
+                      rules: list[AutoReplyRule] | None = None) -> list[AutoReplyRule]:
     """Every enabled rule that answers ``text``, in the order they are sent: the greeting (first
     message of a new session), the offline notice (service offline), then at most one keyword rule —
-    the first by priority whose any keyword occurs in the text."""
-    rules = list(AutoReplyRule.objects.for_sandbox(sandbox).filter(enabled=True).order_by("position", "id"))
+    the first by priority whose any keyword occurs in the text. ``rules`` replaces the sandbox's rules
+    as they are now (the grader passes the rules as they were when the attempt froze)."""
+    if rules is None:
+        rules = list(AutoReplyRule.objects.for_sandbox(sandbox).filter(enabled=True).order_by("position", "id"))
+    else:
+        rules = sorted((r for r in rules if r.enabled), key=lambda r: (r.position, r.pk))
     out: list[AutoReplyRule] = []
     if first_message:
         greeting = next((r for r in rules if r.kind == AutoReplyRule.Kind.GREETING), None)

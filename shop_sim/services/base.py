@@ -33,8 +33,11 @@ class SandboxFrozen(ShopError):
 # The shop knows nothing of exams, but whoever runs one may freeze a sandbox: a gate is a callable
 # ``gate(sandbox_id) -> str | None`` returning why the sandbox takes no writes (None = it does).
 # The runtime registers one (submitted attempts), the exams app another (deadlines). Views check the
-# gate before they touch anything (``sandbox_write_check``); ``event_record`` checks it again inside
-# the service's transaction, so a write that slipped past a view still rolls back.
+# gate before they touch anything (a 409 page); every service that writes calls ``sandbox_write_check``
+# inside its transaction before its first write, whoever calls it — a view, a WebSocket consumer, a
+# task, a command (tests/unit/test_write_gate_sweep.py fails on one that does not); ``event_record``
+# checks again as a backstop. The gate is read without a lock, so a write racing a 交卷 may still
+# land: the grader reads chat and uploads only up to the freeze instant and reports anything later.
 _WRITE_GATES: list = []
 # Sandboxes being built right now in this context (provisioning + scenario setup): no attempt owns
 # them yet, so the gates have nothing to say — and asking them costs a query per setup event.

@@ -27,7 +27,7 @@ from PIL import Image, UnidentifiedImageError
 
 from shop_sim.models import Category, Product, ProductImage, Sandbox, ShippingRule, ShippingTemplate, Sku
 
-from .base import Actor, ShopError, event_record, snapshot
+from .base import Actor, ShopError, event_record, sandbox_write_check, snapshot
 from .text import byte_length
 
 # --------------------------------------------------------------------------------------------
@@ -526,6 +526,7 @@ def product_create(*, sandbox: Sandbox, actor: Actor, data: ProductData, main_im
     checked = _product_data_check(sandbox_id, data)
     _image_counts_check(None, main_new=len(main_images), detail_new=len(detail_images), removed=())
     with _StoredFiles() as stored, transaction.atomic():
+        sandbox_write_check(sandbox_id)
         product = Product.objects.create(sandbox_id=sandbox_id, **checked["fields"])
         _skus_sync(product, old_specs=[], specs=checked["fields"]["spec_names"], skus=checked["skus"])
         _images_add(product, main_images, kind=ProductImage.Kind.MAIN, stored=stored)
@@ -545,6 +546,7 @@ def product_update(*, sandbox: Sandbox, actor: Actor, product: Product, data: Pr
         raise ShopError(_("宝贝不存在"))
     checked = _product_data_check(sandbox_id, data)
     with _StoredFiles() as stored, transaction.atomic():
+        sandbox_write_check(sandbox_id)
         locked = Product.objects.select_for_update().get(pk=product.pk, sandbox_id=sandbox_id)
         removed = list(ProductImage.objects.filter(product=locked, pk__in=list(remove_image_ids)))
         if len(removed) != len(set(remove_image_ids)):
@@ -587,6 +589,7 @@ def product_set_status(*, sandbox: Sandbox, actor: Actor, product: Product, stat
     if status not in Product.Status.values:
         raise ShopError(_("无效的宝贝状态"))
     with transaction.atomic():
+        sandbox_write_check(sandbox_id)
         try:
             locked = Product.objects.select_for_update().get(pk=product.pk, sandbox_id=sandbox_id)
         except Product.DoesNotExist:
@@ -619,6 +622,7 @@ def product_bulk_set_status(*, sandbox: Sandbox, actor: Actor, product_ids: Sequ
         raise ShopError(_("请先勾选宝贝"))
     result = BulkStatusResult()
     with transaction.atomic():
+        sandbox_write_check(sandbox_id)
         products = list(Product.objects.select_for_update().filter(sandbox_id=sandbox_id, pk__in=ids).order_by("-id"))
         if len(products) != len(ids):
             raise ShopError(_("所选宝贝中有本店不存在的宝贝，操作已取消"))
@@ -683,6 +687,7 @@ def category_create(*, sandbox: Sandbox, actor: Actor, name: str, parent: Catego
     sandbox_id = _sandbox_id(sandbox)
     name = _category_name_check(name)
     with transaction.atomic():
+        sandbox_write_check(sandbox_id)
         _category_parent_check(sandbox_id, parent, category=None)
         _category_sibling_name_check(sandbox_id, name, parent, exclude=None)
         last = Category.objects.filter(sandbox_id=sandbox_id, parent=parent).aggregate(m=Max("position"))["m"]
@@ -701,6 +706,7 @@ def category_update(*, sandbox: Sandbox, actor: Actor, category: Category, name:
     if isinstance(position, bool) or not isinstance(position, int) or position < 0 or position > 9999:
         raise ShopError(_("排序必须是0到9999之间的整数"))
     with transaction.atomic():
+        sandbox_write_check(sandbox_id)
         try:
             locked = Category.objects.select_for_update().get(pk=category.pk, sandbox_id=sandbox_id)
         except Category.DoesNotExist:
@@ -724,6 +730,7 @@ def category_move(*, sandbox: Sandbox, actor: Actor, category: Category, directi
     if direction not in ("up", "down"):
         raise ShopError(_("无效的移动方向"))
     with transaction.atomic():
+        sandbox_write_check(sandbox_id)
         try:
             locked = Category.objects.select_for_update().get(pk=category.pk, sandbox_id=sandbox_id)
         except Category.DoesNotExist:
@@ -752,6 +759,7 @@ def category_delete(*, sandbox: Sandbox, actor: Actor, category: Category) -> No
     """Delete an empty category; refused while products or child categories use it."""
     sandbox_id = _sandbox_id(sandbox)
     with transaction.atomic():
+        sandbox_write_check(sandbox_id)
         try:
             locked = Category.objects.select_for_update().get(pk=category.pk, sandbox_id=sandbox_id)
         except Category.DoesNotExist:
@@ -868,6 +876,7 @@ def shipping_template_create(*, sandbox: Sandbox, actor: Actor, data: ShippingTe
     """A new 运费模板 with its per-region rules; one shippingtemplate.create event."""
     sandbox_id = _sandbox_id(sandbox)
     with transaction.atomic():
+        sandbox_write_check(sandbox_id)
         checked = _shipping_data_check(sandbox_id, data, exclude=None)
         template = ShippingTemplate.objects.create(sandbox_id=sandbox_id, **checked["fields"])
         _shipping_rules_write(template, checked["rules"])
@@ -881,6 +890,7 @@ def shipping_template_update(*, sandbox: Sandbox, actor: Actor, template: Shippi
     """Replace the template's settings and rules; one event with what changed (none if nothing)."""
     sandbox_id = _sandbox_id(sandbox)
     with transaction.atomic():
+        sandbox_write_check(sandbox_id)
         try:
             locked = ShippingTemplate.objects.select_for_update().get(pk=template.pk, sandbox_id=sandbox_id)
         except ShippingTemplate.DoesNotExist:
@@ -903,6 +913,7 @@ def shipping_template_delete(*, sandbox: Sandbox, actor: Actor, template: Shippi
     """Delete a template no product uses (as Taobao refuses to delete one in use)."""
     sandbox_id = _sandbox_id(sandbox)
     with transaction.atomic():
+        sandbox_write_check(sandbox_id)
         try:
             locked = ShippingTemplate.objects.select_for_update().get(pk=template.pk, sandbox_id=sandbox_id)
         except ShippingTemplate.DoesNotExist:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from shop_sim.models import AutoReplyRule, ChatMessage, ChatSession, Customer, Sandbox
 from shop_sim.selectors.chat import autoreply_match, autoreply_matches, keyword_normalize
 
-from .base import Actor, ShopError, event_record, snapshot
+from .base import Actor, ShopError, event_record, sandbox_write_check, snapshot
 
 __all__ = [
     "MESSAGE_MAX_CHARS", "SESSION_REUSE_WINDOW", "REPLY_MAX_CHARS", "KEYWORDS_MAX", "KEYWORD_MAX_CHARS",
@@ -69,6 +69,7 @@ def chat_buyer_message(*, sandbox: Sandbox, customer: Customer, body: str) -> li
         raise ShopError(_("模板店铺不接受咨询"))
     _check_same_sandbox(sandbox, customer)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         # Serialise one buyer's messages so two tabs cannot open two sessions at once.
         Customer.objects.select_for_update().filter(pk=customer.pk).first()
         now = timezone.now()
@@ -104,6 +105,7 @@ def chat_merchant_reply(*, sandbox: Sandbox, actor: Actor, session: ChatSession,
     text = chat_body_clean(body)
     _check_same_sandbox(sandbox, session)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = ChatSession.objects.for_sandbox(sandbox).select_for_update().select_related("customer").get(pk=session.pk)
         now = timezone.now()
         message = ChatMessage.objects.create(sandbox=sandbox, session=locked, sender=ChatMessage.Sender.MERCHANT,
@@ -119,6 +121,7 @@ def chat_mark_read(*, sandbox: Sandbox, actor: Actor, session: ChatSession) -> C
     """Clear the unread badge of a conversation the merchant opened; no change, no event."""
     _check_same_sandbox(sandbox, session)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = ChatSession.objects.for_sandbox(sandbox).select_for_update().get(pk=session.pk)
         if locked.unread_count:
             before = snapshot(locked, ["unread_count"])
@@ -134,6 +137,7 @@ def service_status_set(*, sandbox: Sandbox, actor: Actor, status: str) -> Sandbo
     if status not in Sandbox.ServiceStatus.values:
         raise ShopError(_("无效的客服状态"))
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = Sandbox.objects.select_for_update().get(pk=sandbox.pk)
         if locked.service_status != status:
             before = snapshot(locked, ["service_status"])
@@ -205,6 +209,7 @@ def autoreply_create(*, sandbox: Sandbox, actor: Actor, kind: str, reply: str, k
                      enabled: bool = True, position: int | None = None) -> AutoReplyRule:
     """A new rule; without a position it goes last, so existing priorities stay as they were."""
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         Sandbox.objects.select_for_update().filter(pk=sandbox.pk).first()
         keywords, reply = _rule_validate(sandbox=sandbox, kind=kind, keywords=keywords or [], reply=reply,
                                          enabled=enabled, exclude_pk=None)
@@ -225,6 +230,7 @@ def autoreply_update(*, sandbox: Sandbox, actor: Actor, rule: AutoReplyRule, kin
     """Change a rule; arguments left as None keep their value (the list's enable switch passes one)."""
     _check_same_sandbox(sandbox, rule)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         Sandbox.objects.select_for_update().filter(pk=sandbox.pk).first()
         locked = AutoReplyRule.objects.for_sandbox(sandbox).select_for_update().get(pk=rule.pk)
         before = snapshot(locked, RULE_FIELDS)
@@ -251,6 +257,7 @@ def autoreply_delete(*, sandbox: Sandbox, actor: Actor, rule: AutoReplyRule) -> 
     """Remove a rule; the event keeps what it said, since the row is gone."""
     _check_same_sandbox(sandbox, rule)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = AutoReplyRule.objects.for_sandbox(sandbox).select_for_update().get(pk=rule.pk)
         event_record(sandbox=sandbox, actor=actor, action="autoreply.delete", obj=locked,
                      before=snapshot(locked, RULE_FIELDS))

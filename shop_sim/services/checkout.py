@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from shop_sim.models import CartItem, Coupon, Customer, Order, OrderLine, Product, Sandbox, Sku
 
-from .base import Actor, ShopError, event_record, snapshot
+from .base import Actor, ShopError, event_record, sandbox_write_check, snapshot
 
 NICKNAME_RE = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{2,20}$")
 BUYER_MESSAGE_MAX = 200
@@ -111,6 +111,7 @@ def customer_signin(*, sandbox: Sandbox, nickname: str, phone: str = "") -> Cust
         return existing
     try:
         with transaction.atomic():
+            sandbox_write_check(sandbox)
             customer = Customer.objects.create(sandbox=sandbox, nickname=nickname, phone=phone)
             event_record(sandbox=sandbox, actor=Actor.buyer(customer), action="customer.register", obj=customer,
                          after=snapshot(customer, ["nickname", "phone"]))
@@ -261,6 +262,7 @@ def cartitem_add(*, sandbox: Sandbox, actor: Actor, customer: Customer, product:
     beyond the stock available now."""
     _check_customer(sandbox, customer)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         existing = (CartItem.objects.for_sandbox(sandbox).select_for_update()
                     .filter(customer=customer, product_id=product.pk, sku_id=sku.pk if sku else None).first())
         total = quantity + (existing.quantity if existing else 0)
@@ -283,6 +285,7 @@ def cartitem_add(*, sandbox: Sandbox, actor: Actor, customer: Customer, product:
 def cartitem_update(*, sandbox: Sandbox, actor: Actor, cartitem: CartItem, quantity: int) -> CartItem:
     """Change the quantity of a cart line (1..stock)."""
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = CartItem.objects.for_sandbox(sandbox).select_for_update().get(pk=cartitem.pk)
         _resolve(sandbox, [LineRequest(locked.product_id, locked.sku_id, quantity)], lock=False)
         before = _cart_state(locked)
@@ -297,6 +300,7 @@ def cartitem_update(*, sandbox: Sandbox, actor: Actor, cartitem: CartItem, quant
 
 def cartitem_remove(*, sandbox: Sandbox, actor: Actor, cartitem: CartItem) -> None:
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = CartItem.objects.for_sandbox(sandbox).select_for_update().get(pk=cartitem.pk)
         event_record(sandbox=sandbox, actor=actor, action="cart.remove", obj=locked, before=_cart_state(locked))
         locked.delete()
@@ -349,6 +353,7 @@ def order_place(*, sandbox: Sandbox, customer: Customer, lines: list[LineRequest
         raise ShopError(_("优惠券不存在"))
     actor = Actor.buyer(customer)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         now = timezone.now()
         priced = _resolve(sandbox, lines, lock=True)
         locked_coupon = None

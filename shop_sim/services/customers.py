@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from shop_sim.models import Customer, CustomerTag, CustomerTagging, Sandbox
 
-from .base import Actor, ShopError, event_record, snapshot
+from .base import Actor, ShopError, event_record, sandbox_write_check, snapshot
 
 TAG_NAME_MAX = 20
 NOTE_MAX = 200
@@ -41,6 +41,7 @@ def customer_update(*, sandbox: Sandbox, actor: Actor, customer: Customer, level
     if len(note) > NOTE_MAX:
         raise ShopError(_("备注最多 %(max)d 个字") % {"max": NOTE_MAX})
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = Customer.objects.select_for_update().get(pk=customer.pk, sandbox=sandbox)
         fields = ["level", "note"]
         before = snapshot(locked, fields)
@@ -66,6 +67,7 @@ def customertag_create(*, sandbox: Sandbox, actor: Actor, name: str) -> Customer
     """A new tag to group customers (e.g. 高价值客户, 复购客户) for targeted service and marketing."""
     name = _clean_tag_name(name)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         if CustomerTag.objects.for_sandbox(sandbox).filter(name=name).exists():
             raise ShopError(_("标签“%(name)s”已存在") % {"name": name})
         tag = CustomerTag.objects.create(sandbox=sandbox, name=name)
@@ -79,6 +81,7 @@ def customertag_rename(*, sandbox: Sandbox, actor: Actor, tag: CustomerTag, name
     _check_sandbox(sandbox, tag)
     name = _clean_tag_name(name)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = CustomerTag.objects.select_for_update().get(pk=tag.pk, sandbox=sandbox)
         if locked.name == name:
             raise ShopError(_("标签名称没有变化"))
@@ -100,6 +103,7 @@ def customertag_delete(*, sandbox: Sandbox, actor: Actor, tag: CustomerTag) -> N
     """Delete a tag; it disappears from every customer (the journal keeps who had it)."""
     _check_sandbox(sandbox, tag)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = CustomerTag.objects.select_for_update().get(pk=tag.pk, sandbox=sandbox)
         nicknames = sorted(locked.taggings.values_list("customer__nickname", flat=True))
         event_record(sandbox=sandbox, actor=actor, action="customertag.delete", obj=locked,
@@ -113,6 +117,7 @@ def customer_tags_set(*, sandbox: Sandbox, actor: Actor, customer: Customer,
     tags = list(tags)
     _check_sandbox(sandbox, customer, *tags)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = Customer.objects.select_for_update().get(pk=customer.pk, sandbox=sandbox)
         before = _tag_names(locked)
         wanted = {t.pk for t in tags}
@@ -138,6 +143,7 @@ def customer_tag_bulk(*, sandbox: Sandbox, actor: Actor, customers: Iterable[Cus
         raise ShopError(_("请先勾选客户"))
     changed = 0
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         tagged = set(CustomerTagging.objects.filter(tag=tag, customer__in=customers)
                      .values_list("customer_id", flat=True))
         for customer in customers:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from shop_sim.models import Banner, Category, HomeModule, HomeModuleItem, NavItem, Product, Sandbox, ShopDecoration
 
-from .base import Actor, ShopError, event_record
+from .base import Actor, ShopError, event_record, sandbox_write_check
 from .base import snapshot as _base_snapshot
 
 HEX_COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -104,6 +104,7 @@ def decoration_update(*, sandbox: Sandbox, actor: Actor, shop_name: str, slogan:
     if not HEX_COLOR_RE.match(theme_color or ""):
         raise ShopError(_("主题色须为 #RRGGBB 格式的十六进制颜色"))
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         decoration = _decoration(sandbox)
         before = snapshot(decoration, DECORATION_FIELDS)
         decoration.shop_name = shop_name
@@ -122,6 +123,7 @@ def _decoration_image_set(*, sandbox: Sandbox, actor: Actor, field_name: str, im
     decoration = None
     try:
         with transaction.atomic():
+            sandbox_write_check(sandbox)
             decoration = _decoration(sandbox)
             before = snapshot(decoration, [field_name])
             if image is None:
@@ -174,6 +176,7 @@ def _move(*, model, sandbox: Sandbox, actor: Actor, obj: Model, direction: str, 
     if direction not in ("up", "down"):
         raise ShopError(_("无效的移动方向"))
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         rows = list(model.objects.for_sandbox(sandbox).select_for_update().order_by("position", "id"))
         ids = [row.pk for row in rows]
         if obj.pk not in ids:
@@ -205,6 +208,7 @@ def banner_add(*, sandbox: Sandbox, actor: Actor, image: UploadedFile, image_for
     stored = None
     try:
         with transaction.atomic():
+            sandbox_write_check(sandbox)
             banner.position = _next_position(Banner, sandbox)
             stored = _store_image(banner, "image", image, stem="banner", image_format=image_format)
             banner.save()
@@ -219,6 +223,7 @@ def banner_add(*, sandbox: Sandbox, actor: Actor, image: UploadedFile, image_for
 def banner_delete(*, sandbox: Sandbox, actor: Actor, banner: Banner) -> None:
     """Remove a slide; the image file stays (see the module docstring)."""
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = Banner.objects.for_sandbox(sandbox).select_for_update().get(pk=banner.pk)
         before = snapshot(locked, BANNER_FIELDS)
         event_record(sandbox=sandbox, actor=actor, action="banner.delete", obj=locked, before=before)
@@ -246,6 +251,7 @@ def navitem_add(*, sandbox: Sandbox, actor: Actor, label: str, category: Categor
     """A navigation entry under the shop sign: a shop category or a free link (exactly one)."""
     _navitem_check(sandbox=sandbox, category=category, link=link)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         item = NavItem.objects.create(sandbox=sandbox, label=label, category=category, link=link,
                                       position=_next_position(NavItem, sandbox))
         event_record(sandbox=sandbox, actor=actor, action="navitem.add", obj=item,
@@ -258,6 +264,7 @@ def navitem_update(*, sandbox: Sandbox, actor: Actor, navitem: NavItem, label: s
     """Rename or re-point a navigation entry."""
     _navitem_check(sandbox=sandbox, category=category, link=link)
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = NavItem.objects.for_sandbox(sandbox).select_for_update().get(pk=navitem.pk)
         before = snapshot(locked, NAVITEM_FIELDS)
         locked.label, locked.category, locked.link = label, category, link
@@ -269,6 +276,7 @@ def navitem_update(*, sandbox: Sandbox, actor: Actor, navitem: NavItem, label: s
 
 def navitem_delete(*, sandbox: Sandbox, actor: Actor, navitem: NavItem) -> None:
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = NavItem.objects.for_sandbox(sandbox).select_for_update().get(pk=navitem.pk)
         event_record(sandbox=sandbox, actor=actor, action="navitem.delete", obj=locked,
                      before=snapshot(locked, NAVITEM_FIELDS))
@@ -312,6 +320,7 @@ def homemodule_add(*, sandbox: Sandbox, actor: Actor, kind: str, title: str, bod
                    products: list[Product] | None = None) -> HomeModule:
     """A homepage block at the end: 宝贝推荐 (chosen products) or 自定义文字 (plain text)."""
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         module = HomeModule(sandbox=sandbox, position=_next_position(HomeModule, sandbox))
         _homemodule_write(sandbox=sandbox, module=module, kind=kind, title=title, body=body,
                           products=list(products or []))
@@ -323,6 +332,7 @@ def homemodule_add(*, sandbox: Sandbox, actor: Actor, kind: str, title: str, bod
 def homemodule_update(*, sandbox: Sandbox, actor: Actor, homemodule: HomeModule, kind: str, title: str,
                       body: str = "", products: list[Product] | None = None) -> HomeModule:
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = HomeModule.objects.for_sandbox(sandbox).select_for_update().get(pk=homemodule.pk)
         before = _homemodule_state(locked)
         _homemodule_write(sandbox=sandbox, module=locked, kind=kind, title=title, body=body,
@@ -334,6 +344,7 @@ def homemodule_update(*, sandbox: Sandbox, actor: Actor, homemodule: HomeModule,
 
 def homemodule_delete(*, sandbox: Sandbox, actor: Actor, homemodule: HomeModule) -> None:
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = HomeModule.objects.for_sandbox(sandbox).select_for_update().get(pk=homemodule.pk)
         event_record(sandbox=sandbox, actor=actor, action="homemodule.delete", obj=locked,
                      before=_homemodule_state(locked))

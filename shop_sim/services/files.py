@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from shop_sim.models import Sandbox, ShopFile
 
-from .base import Actor, ShopError, event_record, snapshot
+from .base import Actor, ShopError, event_record, sandbox_write_check, snapshot
 
 FILE_NAME_MAX = 100
 ALLOWED_TYPES = ("csv", "xlsx", "txt")
@@ -72,6 +72,7 @@ def _store(*, sandbox: Sandbox, actor: Actor, kind: str, name: str, data: bytes,
     shop_file = ShopFile(sandbox=sandbox, kind=kind, name=clean_name, size=len(data), file_type=file_type)
     stored_name = f"{secrets.token_hex(8)}.{file_type}"
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         shop_file.file.save(stored_name, ContentFile(data), save=False)
         try:
             shop_file.save()
@@ -102,6 +103,7 @@ def shopfile_delete(*, sandbox: Sandbox, actor: Actor, shop_file: ShopFile) -> N
     if shop_file.kind != ShopFile.Kind.UPLOAD:
         raise ShopError(_("下发文件不能删除"))
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         event_record(sandbox=sandbox, actor=actor, action="file.delete", obj=shop_file,
                      before=snapshot(shop_file, ["kind", "name", "size", "file_type"]))
         name = shop_file.file.name

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from shop_sim.models import Coupon, Sandbox
 
-from .base import Actor, ShopError, event_record, snapshot
+from .base import Actor, ShopError, event_record, sandbox_write_check, snapshot
 
 NAME_MAX = 30
 QUANTITY_MIN, QUANTITY_MAX = 1, 100_000
@@ -58,6 +58,7 @@ def coupon_create(*, sandbox: Sandbox, actor: Actor, name: str, threshold: Decim
     if error:
         raise ShopError(error[1])
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         coupon = Coupon.objects.create(
             sandbox=sandbox, name=name, threshold=threshold, amount=amount, total_quantity=total_quantity,
             per_customer_limit=per_customer_limit, starts_at=starts_at, ends_at=ends_at,
@@ -73,6 +74,7 @@ def coupon_end(*, sandbox: Sandbox, actor: Actor, coupon: Coupon) -> Coupon:
         raise ShopError(_("对象不属于当前店铺"))
     now = timezone.now()
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = Coupon.objects.select_for_update().get(pk=coupon.pk, sandbox=sandbox)
         if locked.status == Coupon.Status.ENDED or locked.ends_at <= now:
             raise ShopError(_("该优惠券已结束"))

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop as N_
 
 from shop_sim.models import Order, OrderLine, Product, Refund, Sandbox, Sku
 
-from .base import Actor, IllegalTransition, ShopError, event_record, snapshot, transition_check
+from .base import Actor, IllegalTransition, ShopError, event_record, sandbox_write_check, snapshot, transition_check
 from .text import byte_length
 
 S = Order.Status
@@ -50,6 +50,7 @@ def order_transition(*, order: Order, target: str, actor: Actor, changes: dict |
     """Move ``order`` to ``target`` (raising IllegalTransition if undeclared), set ``changes``,
     stamp the status time and record one event with before -> after of every touched field."""
     with transaction.atomic():
+        sandbox_write_check(order.sandbox_id)
         locked = Order.objects.select_for_update().get(pk=order.pk, sandbox_id=order.sandbox_id)
         transition_check(ORDER_PIPELINE, locked.status, target, label=_("订单"))
         fields = ["status", *(changes or {}).keys()]
@@ -72,6 +73,7 @@ def refund_transition(*, refund: Refund, target: str, actor: Actor, changes: dic
                       action: str | None = None) -> Refund:
     """Same contract as ``order_transition`` for refunds."""
     with transaction.atomic():
+        sandbox_write_check(refund.sandbox_id)
         locked = Refund.objects.select_for_update().get(pk=refund.pk, sandbox_id=refund.sandbox_id)
         transition_check(REFUND_PIPELINE, locked.status, target, label=_("退款"))
         fields = ["status", *(changes or {}).keys()]
@@ -233,6 +235,7 @@ def order_waybill_update(*, sandbox: Sandbox, actor: Actor, order: Order, carrie
         raise ShopError(error)
     number = waybill_normalize(waybill_no)
     with transaction.atomic():
+        sandbox_write_check(order.sandbox_id)
         locked = _lock_order(order)
         if locked.status != S.SHIPPED:
             raise IllegalTransition(_("只有已发货的订单可以修改运单号"))
@@ -264,6 +267,7 @@ def order_address_update(*, sandbox: Sandbox, actor: Actor, order: Order, receiv
     if values["province"] not in PROVINCES:
         raise ShopError(_("请选择省份"))
     with transaction.atomic():
+        sandbox_write_check(order.sandbox_id)
         locked = _lock_order(order)
         if locked.status not in (S.AWAITING_PAYMENT, S.PAID):
             raise IllegalTransition(_("订单已发货或已结束，不能修改收货地址"))
@@ -287,6 +291,7 @@ def order_memo_update(*, sandbox: Sandbox, actor: Actor, order: Order, flag: str
     if byte_length(seller_memo) > MEMO_MAX_BYTES:
         raise ShopError(_("备注最多 %(max)d 字节（汉字算 2 字节）") % {"max": MEMO_MAX_BYTES})
     with transaction.atomic():
+        sandbox_write_check(order.sandbox_id)
         locked = _lock_order(order)
         fields = ["flag", "seller_memo"]
         before = snapshot(locked, fields)
@@ -306,6 +311,7 @@ def order_close(*, sandbox: Sandbox, actor: Actor, order: Order, reason: str) ->
     if reason not in ORDER_CLOSE_REASONS:
         raise ShopError(_("请选择关闭原因"))
     with transaction.atomic():
+        sandbox_write_check(order.sandbox_id)
         locked = _lock_order(order)
         if locked.status != S.AWAITING_PAYMENT:
             raise IllegalTransition(_("只有等待买家付款的订单可以关闭"))
@@ -339,6 +345,7 @@ def order_pay(*, order: Order, actor: Actor, sandbox: Sandbox | None = None) -> 
     """The buyer pays (simulated): awaiting payment -> paid."""
     _check_sandbox(sandbox, order)
     with transaction.atomic():
+        sandbox_write_check(order.sandbox_id)
         locked = _lock_order(order)
         if locked.status != S.AWAITING_PAYMENT:
             raise IllegalTransition(_("该订单无需付款（当前：%(status)s）") % {"status": locked.get_status_display()})
@@ -394,6 +401,7 @@ def refund_request(*, order: Order, actor: Actor, kind: str, amount: Decimal, re
     if line is not None and (line.order_id != order.pk or line.sandbox_id != order.sandbox_id):
         raise ShopError(_("退款商品不属于该订单"))
     with transaction.atomic():
+        sandbox_write_check(order.sandbox_id)
         locked = _lock_order(order)
         if locked.status not in (S.PAID, S.SHIPPED):
             raise IllegalTransition(_("只有已付款或已发货的订单可以申请退款"))

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from shop_sim.models import Review, Sandbox
 
-from .base import Actor, ShopError, event_record, snapshot
+from .base import Actor, ShopError, event_record, sandbox_write_check, snapshot
 
 REPLY_MAX = 500
 
@@ -24,6 +24,7 @@ def review_reply(*, sandbox: Sandbox, actor: Actor, review: Review, reply: str) 
     if len(reply) > REPLY_MAX:
         raise ShopError(_("回复最多 %(max)d 个字") % {"max": REPLY_MAX})
     with transaction.atomic():
+        sandbox_write_check(sandbox)
         locked = Review.objects.select_for_update().get(pk=review.pk, sandbox=sandbox)
         if locked.reply == reply:
             raise ShopError(_("回复内容没有变化"))

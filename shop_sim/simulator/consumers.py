@@ -3,7 +3,14 @@
 Both accept the handshake before checking who is there and then close with an application code
 (4404 unknown shop, 4403 not allowed): a close sent before accepting becomes a bare HTTP 403 that
 browsers report as 1006, and the widget needs the real code to tell "please log in" from "no shop".
-Errors in a message never close the socket: the client gets ``{"type": "error", "message": ...}``.
+Errors in a message never close the socket: the client gets ``{"type": "error", "message": ...}``
+in the language the person chose (the same cookie the pages follow).
+
+Who may write is decided per frame, not once at connect: the scope keeps the session as it was loaded
+at the handshake, so every frame re-reads the session from the store, and a socket whose merchant
+logged out (the session flushed) or whose buyer signed out gets an error and is closed with 4403.
+Whether the sandbox takes writes is the services' business: they pass the write gate, so after 交卷
+or the deadline a message is refused with the gate's reason and nothing is stored or pushed.
 
 Recovery (tests/services/test_faults.py): when Redis goes away the layer's receive fails and the
 socket closes; chat.js reconnects with backoff and, on every (re)connection, asks for
@@ -19,16 +26,21 @@ import json
 import logging
 import time
 from collections import deque
+from importlib import import_module
 from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib import auth
+from django.utils import translation
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 
 from shop_sim.models import ChatMessage, ChatSession, Sandbox
 from shop_sim.services.base import Actor, ShopError
 from shop_sim.services.chat import chat_buyer_message, chat_mark_read, chat_merchant_reply
-from shop_sim.storefront.buyer import current_customer
+from shop_sim.storefront.buyer import buyer_session_key, current_customer
 from shop_sim.tenancy import resolve_console_sandbox
 
 from .broadcast import buyer_group, layer_call, merchant_group, message_pushes, pushes_send, read_pushes
@@ -41,6 +53,22 @@ BUYER_RATE_COUNT = 10
 BUYER_RATE_SECONDS = 10.0
 FRAME_MAX_BYTES = 16 * 1024
 SYNC_MAX_MESSAGES = 200
+
+
+class SignedOut(Exception):
+    """The person this socket was opened for is no longer signed in to its session."""
+
+
+def _chosen_language(scope) -> str:
+    """As ``sandbox.middleware.ChosenLanguageMiddleware``: zh-hans unless the language cookie says otherwise."""
+    chosen = (scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen and check_for_language(chosen) else settings.LANGUAGE_CODE
+
+
+def _session_now(scope):
+    """The socket's session as the store holds it now (a logout flushes it; the scope's copy is stale)."""
+    engine = import_module(settings.SESSION_ENGINE)
+    return engine.SessionStore(session_key=getattr(scope.get("session"), "session_key", None))
 
 
 def _client_id(value) -> int | None:
@@ -60,6 +88,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if not getattr(self, "ready", False):
             return
+        with translation.override(_chosen_language(self.scope)):
+            try:
+                await self.receive_frame(text_data)
+            except SignedOut:
+                await self.error(_("登录已失效，请重新登录"))
+                self.ready = False
+                await self.close(CLOSE_FORBIDDEN)
+
+    async def receive_frame(self, text_data) -> None:
         if not text_data or len(text_data) > FRAME_MAX_BYTES:
             await self.error(_("消息格式不正确"))
             return
@@ -135,8 +172,14 @@ def _buyer_identity(session, storefront_key: str):
     return 0, sandbox, customer
 
 
+def _buyer_signed_in(scope, sandbox, customer) -> None:
+    if _session_now(scope).get(buyer_session_key(sandbox.pk)) != customer.pk:
+        raise SignedOut
+
+
 @database_sync_to_async
-def _buyer_post(sandbox, customer, body):
+def _buyer_post(scope, sandbox, customer, body):
+    _buyer_signed_in(scope, sandbox, customer)
     return message_pushes(chat_buyer_message(sandbox=sandbox, customer=customer, body=body))
 
 
@@ -153,7 +196,8 @@ def _sync_rows(messages, after: int | None, group: str) -> tuple[list[dict], int
 
 
 @database_sync_to_async
-def _buyer_sync(sandbox, customer, after, group):
+def _buyer_sync(scope, sandbox, customer, after, group):
+    _buyer_signed_in(scope, sandbox, customer)
     return _sync_rows(ChatMessage.objects.for_sandbox(sandbox).filter(session__customer=customer), after, group)
 
 
@@ -173,7 +217,7 @@ class BuyerChatConsumer(ChatConsumer):
         self.ready = True
 
     async def sync_payloads(self, after):
-        return await _buyer_sync(self.sandbox, self.customer, after, self.own_group)
+        return await _buyer_sync(self.scope, self.sandbox, self.customer, after, self.own_group)
 
     def rate_exceeded(self) -> bool:
         now = time.monotonic()
@@ -194,7 +238,7 @@ class BuyerChatConsumer(ChatConsumer):
             await self.sync(content)
             return
         try:
-            pushes = await _buyer_post(self.sandbox, self.customer, content.get("body"))
+            pushes = await _buyer_post(self.scope, self.sandbox, self.customer, content.get("body"))
         except ShopError as exc:
             await self.error(exc.message)
             return
@@ -210,8 +254,17 @@ def _merchant_identity(scope):
     return resolve_console_sandbox(SimpleNamespace(user=user, session=scope["session"]))
 
 
+def _merchant_signed_in(scope, user) -> None:
+    """The same user is still logged in to the socket's session (auth.get_user also checks the
+    session hash, so a password change logs the socket out as it does the pages)."""
+    now = auth.get_user(SimpleNamespace(session=_session_now(scope)))
+    if not now.is_authenticated or now.pk != user.pk:
+        raise SignedOut
+
+
 @database_sync_to_async
-def _merchant_action(sandbox, user, kind: str, session_id: int, body):
+def _merchant_action(scope, sandbox, user, kind: str, session_id: int, body):
+    _merchant_signed_in(scope, user)
     session = ChatSession.objects.for_sandbox(sandbox).filter(pk=session_id).select_related("customer").first()
     if session is None:
         raise ShopError(_("会话不存在或不属于本店铺"))
@@ -223,7 +276,8 @@ def _merchant_action(sandbox, user, kind: str, session_id: int, body):
 
 
 @database_sync_to_async
-def _merchant_sync(sandbox, after, group):
+def _merchant_sync(scope, sandbox, user, after, group):
+    _merchant_signed_in(scope, user)
     return _sync_rows(ChatMessage.objects.for_sandbox(sandbox), after, group)
 
 
@@ -242,7 +296,7 @@ class MerchantChatConsumer(ChatConsumer):
         self.ready = True
 
     async def sync_payloads(self, after):
-        return await _merchant_sync(self.sandbox, after, self.own_group)
+        return await _merchant_sync(self.scope, self.sandbox, self.user, after, self.own_group)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type")
@@ -257,7 +311,8 @@ class MerchantChatConsumer(ChatConsumer):
             await self.error(_("请指定会话"))
             return
         try:
-            pushes = await _merchant_action(self.sandbox, self.user, kind, session_id, content.get("body"))
+            pushes = await _merchant_action(self.scope, self.sandbox, self.user, kind, session_id,
+                                            content.get("body"))
         except ShopError as exc:
             await self.error(exc.message)
             return

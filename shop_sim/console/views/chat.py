@@ -15,7 +15,7 @@ from shop_sim.console.forms.chat import AutoReplyRuleForm, AutoReplyTestForm, Ch
 from shop_sim.models import AutoReplyRule, ChatSession
 from shop_sim.selectors import chat as chat_selectors
 from shop_sim.services import chat as chat_services
-from shop_sim.services.base import Actor, ShopError
+from shop_sim.services.base import Actor, SandboxFrozen, ShopError
 from shop_sim.simulator.broadcast import chat_broadcast, pushes_send_sync, read_pushes
 from shop_sim.console.helpers import safe_next
 from shop_sim.tenancy import console_view
@@ -45,13 +45,18 @@ def chat_inbox(request):
 @console_view
 @require_GET
 def chat_session(request, chatsession_id: int):
-    """Opening a conversation reads it, as on 千牛: its unread badge clears."""
+    """Opening a conversation reads it, as on 千牛: its unread badge clears — unless the shop is frozen
+    (交卷, deadline): then it is only shown, and the badge stays as it was."""
     session = get_object_or_404(ChatSession.objects.for_sandbox(request.sandbox).select_related("customer"),
                                 pk=chatsession_id)
     if session.unread_count:
-        session = chat_services.chat_mark_read(sandbox=request.sandbox, actor=Actor.merchant(request.user),
-                                               session=session)
-        pushes_send_sync(read_pushes(session))
+        try:
+            session = chat_services.chat_mark_read(sandbox=request.sandbox, actor=Actor.merchant(request.user),
+                                                   session=session)
+        except SandboxFrozen:
+            pass
+        else:
+            pushes_send_sync(read_pushes(session))
     return render(request, "console/chat/inbox.html", _inbox_context(request, session))
 
 

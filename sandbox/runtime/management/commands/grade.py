@@ -62,6 +62,9 @@ def report_lines(report: dict, *, heading: str) -> list[str]:
                                                             "m": report["max"]})
     if report.get("pending_manual"):
         lines.append("  " + _("待考评员评分：%(ids)s") % {"ids": "、".join(report["pending_manual"])})
+    if report.get("after_freeze"):
+        lines.append("  " + report.get("after_freeze_note", ""))
+        lines.extend("    " + item["message"] for item in report["after_freeze"])
     return lines
 
 
