@@ -1,6 +1,6 @@
-"""Misreads the size rule as “recommend one size up so it is not tight”: tells the size buyer the
-next larger size than the row their height and weight fall in. Everything else (other answers,
-greeting, keyword replies) is right."""
+"""Misreads the size table by one row: recommends the size of the row next to the one that holds the
+buyer's height and weight (the row below it; for the largest size, the row above), “to be safe, one
+size up”. Everything else (other answers, greeting, keyword replies) is right."""
 KIND = "wrong"
 EXPECTED = (16, 18)
 
@@ -134,8 +134,11 @@ def run(ctx):
         page = _open_chat(ctx, buyer["nickname"])
         question = _question(page)
         if _topic(question) == "size":
-            size, height, weight = _size_for(p, question, step=1)
-            _send(ctx, page, f"亲，您{height}cm、{weight}斤，建议拍大一码，选{size}码穿着更宽松舒适哦～")
+            right, height, weight = _size_for(p, question)
+            size, _h, _w = _size_for(p, question, step=1)
+            if size == right:  # already the largest size: the row above
+                size = p["size_table"][-2]["size"]
+            _send(ctx, page, f"亲，您{height}cm、{weight}斤，保险起见建议选{size}码，穿着更舒适哦～")
         else:
             _send(ctx, page, _answer(p, question))
     _edit_greeting(ctx, f"您好，欢迎光临{p['shop_name']}！请问有什么可以帮您？")
