@@ -135,10 +135,16 @@ class _IdentityTabs:
         """Leave the site, then drop cookies, every kind of storage of the visited origins, and the
         HTTP cache; the tab ends on about:blank."""
         tab = self._tab()
-        origins = self._origins | tab.visited | {_origin(tab.url)}
+        origins = sorted(o for o in self._origins | tab.visited | {_origin(tab.url)} if o)
         tab.visited.clear()
-        self._blank()
-        for origin in sorted(o for o in origins if o):
+        for origin in origins:
+            # sessionStorage belongs to the tab and is reachable only from a document of its origin
+            if _origin(tab.url) != origin:
+                self._open(origin + "/favicon.ico")
+            self._run_js("try { sessionStorage.clear(); } catch (e) {}")
+        self._open("about:blank")
+        self._run_js("window.name = '';")
+        for origin in origins:
             self._clear_origin(origin)
         self._clear_cookies_and_cache()
         self._origins.clear()
@@ -147,7 +153,8 @@ class _IdentityTabs:
     def _tab(self) -> CheckPage: raise NotImplementedError
     def _cookies(self) -> list[dict]: raise NotImplementedError
     def _add_cookies(self, cookies: list[dict]) -> None: raise NotImplementedError
-    def _blank(self) -> None: raise NotImplementedError
+    def _open(self, url: str) -> None: raise NotImplementedError
+    def _run_js(self, script: str) -> None: raise NotImplementedError
     def _clear_origin(self, origin: str) -> None: raise NotImplementedError
     def _clear_cookies_and_cache(self) -> None: raise NotImplementedError
 
@@ -155,15 +162,6 @@ class _IdentityTabs:
 def _origin(url: str) -> str:
     parts = urlsplit(url or "")
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
-
-
-def _session_storage_clear(cdp_send, origin: str) -> None:
-    """sessionStorage belongs to the tab, not the origin's storage: clear it through DOMStorage."""
-    cdp_send("DOMStorage.enable", {})
-    try:
-        cdp_send("DOMStorage.clear", {"storageId": {"securityOrigin": origin, "isLocalStorage": False}})
-    finally:
-        cdp_send("DOMStorage.disable", {})
 
 
 # -- Playwright ------------------------------------------------------------------------------
@@ -250,13 +248,14 @@ class PlaywrightChecks(_IdentityTabs):
     def _add_cookies(self, cookies: list[dict]) -> None:
         self._context.add_cookies(cookies)
 
-    def _blank(self) -> None:
-        self._page.page.goto("about:blank")
-        self._page.page.evaluate("() => { window.name = ''; }")
+    def _open(self, url: str) -> None:
+        self._page.page.goto(url)
+
+    def _run_js(self, script: str) -> None:
+        self._page.page.evaluate(f"() => {{ {script} }}")
 
     def _clear_origin(self, origin: str) -> None:
         self._send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
-        _session_storage_clear(self._send, origin)
 
     def _clear_cookies_and_cache(self) -> None:
         self._context.clear_cookies()
@@ -478,13 +477,14 @@ class WebDriverChecks(_IdentityTabs):
     def _add_cookies(self, cookies: list[dict]) -> None:
         self._page.cdp("Storage.setCookies", {"cookies": cookies})
 
-    def _blank(self) -> None:
-        self._page.driver.get("about:blank")
-        self._page.driver.execute_script("window.name = '';")
+    def _open(self, url: str) -> None:
+        self._page.driver.get(url)
+
+    def _run_js(self, script: str) -> None:
+        self._page.driver.execute_script(script)
 
     def _clear_origin(self, origin: str) -> None:
         self._page.cdp("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
-        _session_storage_clear(self._page.cdp, origin)
 
     def _clear_cookies_and_cache(self) -> None:
         self._page.cdp("Storage.clearCookies")

@@ -123,7 +123,7 @@ def test_tolerant_text_roles_attributes_and_theme_colour_earn_full_marks(session
     assert shot.read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG
     assert Image.open(shot).size == (1366, 900)  # the viewport, not the whole page
     # A second check of the same criterion does not overwrite the first screenshot.
-    again = grade(ctx, path="/", screenshot="full_page", asserts=[{"text": "小鹿男装旗舰店"}])
+    again = grade(ctx, path=f"/item/{shop['good'].pk}/", screenshot="full_page", asserts=[{"text": "小鹿男装旗舰店"}])
     assert again.evidence[0]["path"] == str(tmp_path / "detail_page-2.jpg")
     assert Image.open(tmp_path / "detail_page-2.jpg").size[1] > 900  # the whole page
 
@@ -140,7 +140,7 @@ def test_screenshots_by_default_only_where_points_were_lost(session, shop, tmp_p
     never = grade(ctx, path="/", screenshot=False, asserts=[{"text": "没有这句话"}])
     assert never.evidence == []
     settings.GRADER_SCREENSHOTS = "full_page"  # an operator's audit mode: every check keeps the whole page
-    audited = grade(ctx, path="/", asserts=[{"text": "小鹿男装旗舰店"}])
+    audited = grade(ctx, path=f"/item/{shop['good'].pk}/", asserts=[{"text": "小鹿男装旗舰店"}])
     assert Image.open(audited.evidence[0]["path"]).size[1] > 900
 
 
