@@ -211,3 +211,55 @@ class Ctx:
 
     def evidence_path(self, name):
         return self.evidence_dir / name
+
+
+# Catalog scenarios with page criteria, and a mutant of each that loses one of them.
+PAGE_MUTANTS = {"shop-decoration": "wrong_colour_no_link", "product-listing-sku": "warehouse_one_price",
+                "order-fulfilment": "swapped_waybills"}
+
+
+@pytest.fixture(scope="module")
+def webdriver_pool(chromedriver_url):
+    with WebDriverPool(chromedriver_url, args=CHROMIUM_ARGS, binary=settings_chromium()) as made:
+        yield made
+
+
+@pytest.mark.parametrize("slug", sorted(PAGE_MUTANTS))
+def test_catalog_page_checks_give_the_same_verdicts_through_both_adapters(
+        slug, browser, webdriver_pool, live_server_url, settings):
+    from autograder.engine import grade
+    from autograder.solution import script_run
+    from autograder.verify import verify_owner, verify_seeds
+    from task_scenarios.loader import catalog_root, load_scenario
+    from task_scenarios.setup import scenario_instance_create
+
+    scenario = load_scenario(catalog_root() / slug)
+    page_ids = [c.id for c in scenario.rubric if c.check.kind == "page"]
+    mutant = next(m for m in scenario.mutants if m.name == PAGE_MUTANTS[slug])
+    assert set(mutant.loses) & set(page_ids)  # the comparison covers failing page checks too
+    seed = verify_seeds(scenario.uuid, 1)[0]
+    owner = verify_owner()
+    local = BrowserPool(browser=browser)
+    instances = {"blank": scenario_instance_create(scenario=scenario, seed=seed, owner=owner)}
+    try:
+        for run, path in (("solution", scenario.solution_path), ("mutant", mutant.path)):
+            instances[run] = scenario_instance_create(scenario=scenario, seed=seed, owner=owner)
+            script_run(path, instance=instances[run], scenario=scenario, pool=local, base_url=live_server_url)
+        verdicts = {}
+        for name, pool in (("playwright", local), ("webdriver", webdriver_pool)):
+            for run, instance in instances.items():
+                with BrowserSession(pool, base_url=live_server_url, sandbox=instance.sandbox) as session:
+                    report = grade(instance=instance, scenario=scenario, browser_session=session)
+                verdicts[name, run] = {i: (str(report.criterion(i).result.score), report.criterion(i).result.message,
+                                           report.criterion(i).result.error) for i in page_ids}
+        for run in instances:
+            assert verdicts["webdriver", run] == verdicts["playwright", run], run
+        points = {c.id: c.points for c in scenario.rubric}
+        solution = verdicts["playwright", "solution"]
+        assert all(Decimal(score) == points[i] for i, (score, _m, _e) in solution.items()), solution
+        lost = {i for i, (score, _m, _e) in verdicts["playwright", "mutant"].items() if Decimal(score) < points[i]}
+        assert lost == set(mutant.loses) & set(page_ids)
+    finally:
+        local.close()
+        for instance in instances.values():
+            shutil.rmtree(Path(settings.MEDIA_ROOT) / "shops" / instance.sandbox.storefront_key, ignore_errors=True)
