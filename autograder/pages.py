@@ -58,7 +58,7 @@ def text_selector(text: str) -> str:
 def first_of(*selectors: str) -> str:
     """The first element, in document order, matched by any of ``selectors``."""
     head, *rest = selectors
-    return head + "".join(f" >> internal:or={json.dumps(s)}" for s in rest) + " >> nth=0"
+    return head + "".join(f" >> internal:or={json.dumps(s, ensure_ascii=False)}" for s in rest) + " >> nth=0"
 
 
 # -- the port ----------------------------------------------------------------------------------
@@ -112,15 +112,21 @@ class _IdentityTabs:
 
     def page(self, *, identity: tuple, cookies: list[dict]) -> CheckPage:
         tab = self._tab()
-        if identity != self._identity:
+        if identity == self._identity:
+            return tab
+        try:
             if self._identity is not None:
                 self._jars[self._identity] = self._cookies()
                 self._wipe()
-            jar = self._jars.get(identity, cookies)
-            self._origins.update(_origin(c["url"]) for c in jar if c.get("url"))
-            if jar:
-                self._add_cookies(jar)
-            self._identity = identity
+        except Exception:  # a crashed tab: a new one holds nothing of anyone
+            self._discard()
+            tab = self._tab()
+        self._identity = None
+        jar = self._jars.get(identity, cookies)
+        self._origins.update(_origin(c["url"]) for c in jar if c.get("url"))
+        if jar:
+            self._add_cookies(jar)
+        self._identity = identity
         return tab
 
     def reset(self) -> None:
@@ -157,6 +163,7 @@ class _IdentityTabs:
     def _run_js(self, script: str) -> None: raise NotImplementedError
     def _clear_origin(self, origin: str) -> None: raise NotImplementedError
     def _clear_cookies_and_cache(self) -> None: raise NotImplementedError
+    def _discard(self) -> None: raise NotImplementedError
 
 
 def _origin(url: str) -> str:
@@ -230,7 +237,8 @@ class PlaywrightChecks(_IdentityTabs):
         self.contexts_created = 0
 
     def _tab(self) -> PlaywrightPage:
-        if self._page is None or self._page.page.is_closed() or not self.pool.browser().is_connected():
+        browser = self.pool.browser()  # launched again if Chromium crashed
+        if self._page is None or self._page.page.is_closed() or self._context.browser is not browser:
             self._discard()
             self._context = self.pool.new_context()
             self._page = PlaywrightPage(self._context.new_page())
