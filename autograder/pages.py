@@ -37,6 +37,9 @@ from urllib.parse import urlsplit
 
 from playwright._impl.isomorphic.locator_utils import get_by_role_selector, get_by_text_selector
 
+# Where the tab rests between attempts: the site's liveness probe, a plain "ok" without scripts,
+# cookies or database work (any path of the origin would do).
+REST_PATH = "/healthz/live"
 JPEG_QUALITY = 80  # a page stays legible and encodes several times faster than PNG
 SCRIPT_TIMEOUT_SECONDS = 30
 
@@ -138,18 +141,22 @@ class _IdentityTabs:
                 self._jars.clear()
 
     def _wipe(self) -> None:
-        """Leave the site, then drop cookies, every kind of storage of the visited origins, and the
-        HTTP cache; the tab ends on about:blank."""
+        """Leave the attempt's pages, then drop cookies, every kind of storage of the visited
+        origins and the HTTP cache; the tab ends on ``REST_PATH`` of the origin it was on."""
         tab = self._tab()
-        origins = sorted(o for o in self._origins | tab.visited | {_origin(tab.url)} if o)
+        here = _origin(tab.url)
+        # the origin the tab is on comes last: the tab rests there, in the same renderer process
+        origins = sorted((o for o in self._origins | tab.visited | {here} if o), key=lambda o: (o == here, o))
         tab.visited.clear()
+        if not origins:
+            self._open("about:blank")
         for origin in origins:
-            # sessionStorage belongs to the tab and is reachable only from a document of its origin
-            if _origin(tab.url) != origin:
-                self._open(origin + "/favicon.ico")
-            self._run_js("try { sessionStorage.clear(); } catch (e) {}")
-        self._open("about:blank")
-        self._run_js("window.name = '';")
+            # Leave the attempt's page for an inert one of the same origin (its scripts stop, its
+            # unload handlers run now, not after the wipe); sessionStorage belongs to the tab and is
+            # reachable only from a document of its origin. about:blank would cost a renderer
+            # process swap there and another on the way back.
+            self._open(origin + REST_PATH)
+            self._run_js("try { sessionStorage.clear(); } catch (e) {} window.name = '';")
         for origin in origins:
             self._clear_origin(origin)
         self._clear_cookies_and_cache()
