@@ -9,6 +9,7 @@ screenshot) plus 7 sandbox-scoped ORM reads standing in for ``state`` checks. Tw
     checks that lost points (none here: every check earns full marks);
 (a0) pooled as before (same run, for a fair ratio): a fresh context per attempt and identity
     (``keep_context=False``) and a full-page screenshot of every check;
+(w) as (a), through the WebDriver adapter (Debian's chromedriver on this machine), when installed;
 (b) a new Chromium launched for every page check (the Playwright driver itself is kept, so only
     the browser launch is counted against (b)), contexts and screenshots as in (a0).
 
@@ -34,6 +35,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DIR = BASE_DIR / "var" / "bench"
 DATABASE = BENCH_DIR / "grading_browser.sqlite3"
 TARGET_MEDIAN_MS = 2000
+CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 def _prepare_environment() -> None:
@@ -157,17 +159,19 @@ def _evidence_dir(name: str) -> Path:
 
 
 def pooled(base_url: str, sandbox, specs: list[dict], attempts: int, log, *, keep_context: bool = True,
-           label: str = "(a) pooled Chromium, one context kept and wiped per attempt") -> dict:
-    from autograder.browser import BrowserPool, BrowserSession
+           label: str = "(a) pooled Chromium, one context kept and wiped per attempt", webdriver_url: str = "") -> dict:
+    from autograder.browser import CHROMIUM_ARGS, BrowserPool, BrowserSession, WebDriverPool, chromium_path
     from bench.runner import summary
 
     times = []
-    with BrowserPool(keep_context=keep_context) as pool:
+    make = (lambda: WebDriverPool(webdriver_url, args=CHROMIUM_ARGS, binary=chromium_path())) if webdriver_url \
+        else (lambda: BrowserPool(keep_context=keep_context))
+    with make() as pool:
         started = time.perf_counter()
         pool.browser()
         launch_s = time.perf_counter() - started
         for attempt in range(attempts + 1):  # attempt 0 warms the server's templates, not timed
-            evidence = _evidence_dir(f"pooled-{keep_context}-{attempt}")
+            evidence = _evidence_dir(f"pooled-{keep_context}-{bool(webdriver_url)}-{attempt}")
             started = time.perf_counter()
             with BrowserSession(pool, base_url=base_url, sandbox=sandbox) as session:
                 for index, spec in enumerate(specs, start=1):
@@ -209,6 +213,29 @@ def browser_per_check(base_url: str, sandbox, specs: list[dict], attempts: int, 
     log(f"(b) new Chromium per page check: median {result['median_ms']:.0f} ms, "
         f"p95 {result['p95_ms']:.0f} ms per attempt ({launches} launches)")
     return result
+
+
+def start_chromedriver():
+    """Debian's chromedriver on a free port, when installed: the WebDriver adapter's endpoint."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    if not Path(CHROMEDRIVER).exists():
+        return None, ""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([CHROMEDRIVER, f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(url + "/status", timeout=1):
+                return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    return None, ""
 
 
 def start_server():
@@ -255,6 +282,14 @@ def main(argv: list[str] | None = None) -> int:
         a0 = pooled(base_url, sandbox, before, attempts, log, keep_context=False,
                     label="(a0) as before: fresh contexts per attempt, full-page screenshots")
         a = pooled(base_url, sandbox, specs, attempts, log)
+        driver, driver_url = start_chromedriver()
+        try:
+            w = pooled(base_url, sandbox, specs, attempts, log, webdriver_url=driver_url,
+                       label="(w) as (a) through WebDriver (chromedriver, local)") if driver_url else None
+        finally:
+            if driver is not None:
+                driver.terminate()
+                driver.wait(10)
         b = browser_per_check(base_url, sandbox, before, attempts, log)
     finally:
         process.terminate()
@@ -268,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine_info(),
         "attempt": {"page_checks": len(specs), "asserts": sum(len(s["asserts"]) for s in specs), "state_reads": 7,
                     "screenshots": "(a): only of checks that lost points (none); (a0), (b): full page, every check"},
-        "target_median_ms": TARGET_MEDIAN_MS, "pooled": a, "pooled_before": a0, "browser_per_check": b,
+        "target_median_ms": TARGET_MEDIAN_MS, "pooled": a, "pooled_before": a0, "pooled_webdriver": w,
+        "browser_per_check": b,
         "ratio_median_per_check_over_pooled": ratio, "ratio_median_before_over_pooled": ratio_before,
     }
     out = BENCH_DIR / "grading_browser.json"

@@ -41,7 +41,8 @@ def test_the_solved_attempt_gets_full_marks_and_screenshots_are_kept_where_point
     assert isinstance(stored, AttemptReport) and stored.version == 1
     assert (stored.total, stored.max) == (Decimal("20.00"), Decimal("20.00")), stored.report
     # Full marks need no proof: no screenshot (they were a fifth of grading's browser time).
-    assert not [c["result"]["evidence"] for c in stored.report["criteria"] if c["result"]["evidence"]]
+    assert not [item for c in stored.report["criteria"] for item in c["result"]["evidence"]
+                if item.get("kind") == "screenshot"]
     # A blank attempt loses every page criterion: each keeps what the grader saw.
     blank = attempt_submit(attempt=attempt_start(candidate=candidate, scenario_slug=SLUG, seed=44), actor=candidate)
     lost = attempt_grade(attempt=blank, pool=pool)
