@@ -6,9 +6,10 @@ contexts. So a grading worker keeps one ``BrowserPool``
 (one Chromium, launched on first use) and opens a ``BrowserSession`` per attempt. Page checks go
 through ``BrowserSession.check_page`` to the pool's ``CheckBrowser`` (autograder.pages): one context
 and page kept for the worker's life, switched between identities (the anonymous buyer, a named
-buyer, the candidate) by parking and restoring cookie jars, and wiped when the session closes — a
-context per attempt cost more CPU than everything else in grading. ``BrowserSession.page`` still
-gives Playwright pages in a context per identity, for reference solutions that drive the UI.
+buyer, the candidate) by parking and restoring cookie jars, and wiped when the session closes — the
+renderer processes of a context per attempt were over half of grading's Chromium CPU.
+``BrowserSession.page`` still gives Playwright pages in a context per identity, for reference
+solutions that drive the UI.
 
 With ``GRADER_WEBDRIVER_URL`` set, ``shared_pool()`` is a ``WebDriverPool``: the page checks run in a
 Chromium behind that WebDriver endpoint (a Selenium Grid, a chromedriver) instead of a local one.

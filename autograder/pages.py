@@ -29,7 +29,6 @@ from __future__ import annotations
 import ast
 import base64
 import json
-import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -436,7 +435,6 @@ class WebDriverChecks(_IdentityTabs):
         self.args = list(args)
         self.binary = binary
         self._page: WebDriverPage | None = None
-        self._thread_id: int | None = None
         self.sessions_created = 0
 
     def _options(self):
@@ -473,8 +471,6 @@ class WebDriverChecks(_IdentityTabs):
             return False
 
     def _tab(self) -> WebDriverPage:
-        if self._thread_id is None:
-            self._thread_id = threading.get_ident()
         if self._page is None or (self._identity is None and not self._alive()):
             self._discard()
             self._page = self._connect()
