@@ -24,12 +24,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
+# chromium-driver: the WebDriver endpoint the tests run the page checks through (docs/deploy.md, "Browsers on a grid").
 chromium:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
+	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x /usr/bin/chromedriver ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "Installing Debian's chromium (one time)..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "Chromium missing: run 'sudo apt-get install chromium' (browser tests and grading need it)"; exit 1; fi; \
+	    echo "Installing Debian's chromium and chromium-driver (one time)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
+	  else echo "Chromium missing: run 'sudo apt-get install chromium chromium-driver' (browser tests and grading need it)"; exit 1; fi; \
 	fi
 
 migrate: setup

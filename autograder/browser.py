@@ -1,12 +1,18 @@
-"""Chromium for grading: one browser per worker, one fresh browser context per attempt.
+"""Chromium for grading: one browser per worker; page checks in one long-lived tab, wiped per attempt.
 
 Launching Chromium costs about half a second (more on a busy machine); a browser context costs tens
 of milliseconds (its first page ~0.15 s) and shares nothing (cookies, storage, cache) with other
 contexts. So a grading worker keeps one ``BrowserPool``
-(one Chromium, launched on first use) and opens a ``BrowserSession`` per attempt, which closes every
-context it opened. Inside a session each identity (the anonymous buyer, a named buyer, the
-candidate) gets its own context, because cookies are per context and the candidate's Django session
-cookie must not make the "buyer" a logged-in merchant.
+(one Chromium, launched on first use) and opens a ``BrowserSession`` per attempt. Page checks go
+through ``BrowserSession.check_page`` to the pool's ``CheckBrowser`` (autograder.pages): one context
+and page kept for the worker's life, switched between identities (the anonymous buyer, a named
+buyer, the candidate) by parking and restoring cookie jars, and wiped when the session closes — the
+renderer processes of a context per attempt were over half of grading's Chromium CPU.
+``BrowserSession.page`` still gives Playwright pages in a context per identity, for reference
+solutions that drive the UI.
+
+With ``GRADER_WEBDRIVER_URL`` set, ``shared_pool()`` is a ``WebDriverPool``: the page checks run in a
+Chromium behind that WebDriver endpoint (a Selenium Grid, a chromedriver) instead of a local one.
 
 Thread affinity: Playwright's sync API objects (playwright, browser, context, page) may only be used
 from the thread that created them. A pool belongs to the thread that first launches it and refuses
@@ -25,12 +31,15 @@ when it launches (grading is synchronous, the loop only runs inside Playwright c
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from importlib import import_module
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 CHROMIUM_PATH_DEFAULT = "/usr/bin/chromium"
 # Flags that make Debian's Chromium work headless in containers and keep it off the network.
@@ -61,7 +70,9 @@ class BrowserPool:
     """
 
     def __init__(self, *, executable_path: str | None = None, args: tuple[str, ...] = CHROMIUM_ARGS,
-                 headless: bool = True, browser: Any = None):
+                 headless: bool = True, browser: Any = None, keep_context: bool | None = None):
+        self.keep_context = _setting("GRADER_KEEP_BROWSER_CONTEXT", True) if keep_context is None else keep_context
+        self._checks = None
         self.executable_path = executable_path or chromium_path()
         self.args = list(args)
         self.headless = headless
@@ -116,11 +127,23 @@ class BrowserPool:
         context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         return context
 
+    def checks(self):
+        """The pool's ``CheckBrowser`` for page checks (one context and page, kept)."""
+        self._check_owner()
+        if self._checks is None:
+            from autograder.pages import PlaywrightChecks
+
+            self._checks = PlaywrightChecks(self)
+        return self._checks
+
     def close(self) -> None:
         """Close Chromium and Playwright (only what this pool launched)."""
         if self._thread_id is not None and self._thread_id != threading.get_ident():
             raise RuntimeError("BrowserPool must be closed by the thread that created it")
         try:
+            if self._checks is not None:
+                checks, self._checks = self._checks, None
+                checks.close()
             if self._owns_browser and self._browser is not None:
                 self._browser.close()
         finally:
@@ -137,14 +160,64 @@ class BrowserPool:
         self.close()
 
 
+class WebDriverPool:
+    """Page checks in a Chromium behind a W3C WebDriver endpoint (``GRADER_WEBDRIVER_URL``): a
+    Selenium Grid of Chrome nodes, or a chromedriver. One session per worker, kept and wiped per
+    attempt like the local tab. Reference solutions need Playwright and a ``BrowserPool``."""
+
+    keep_context = True
+
+    def __init__(self, url: str, *, args: tuple[str, ...] = CHROMIUM_ARGS, binary: str | None = None):
+        from autograder.pages import WebDriverChecks
+
+        self.url = url
+        self._checks = WebDriverChecks(url, args=args, binary=binary)
+        self._pid = os.getpid()
+
+    @property
+    def launches(self) -> int:
+        return self._checks.sessions_created
+
+    @property
+    def started(self) -> bool:
+        return self._checks._page is not None
+
+    def browser(self):
+        """Connect now (a grading job fails early, with the reason, when the endpoint is down)."""
+        return self._checks.started().driver
+
+    def checks(self):
+        return self._checks
+
+    def new_context(self, **options):
+        raise RuntimeError("a WebDriver pool serves page checks only; solution scripts need a BrowserPool")
+
+    def close(self) -> None:
+        self._checks.close()
+
+    def __enter__(self) -> WebDriverPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _setting(name: str, default):
+    from django.conf import settings
+
+    return getattr(settings, name, default)
+
+
 _local = threading.local()
 
 
-def shared_pool() -> BrowserPool:
-    """The calling thread's pool (a grading worker grades in one thread: one Chromium per process)."""
+def shared_pool() -> BrowserPool | WebDriverPool:
+    """The calling thread's pool (a grading worker grades in one thread: one Chromium per process):
+    a WebDriver endpoint's when ``GRADER_WEBDRIVER_URL`` is set, else a local Chromium."""
     pool = getattr(_local, "pool", None)
     if pool is None or pool._pid != os.getpid():
-        pool = _local.pool = BrowserPool()
+        url = _setting("GRADER_WEBDRIVER_URL", "")
+        pool = _local.pool = WebDriverPool(url) if url else BrowserPool()
     return pool
 
 
@@ -162,6 +235,8 @@ class BrowserSession:
         self._contexts: dict[tuple[str, str], Any] = {}
         self._pages: dict[tuple[str, str], Any] = {}
         self._session_keys: list[str] = []
+        self._jars: dict[tuple[str, str], list[dict]] = {}
+        self._checks = None
         self.closed = False
 
     # -- URLs -------------------------------------------------------------------------------
@@ -179,33 +254,61 @@ class BrowserSession:
 
     # -- pages ------------------------------------------------------------------------------
 
-    def page(self, as_role: str = "buyer", *, buyer_nickname: str | None = None):
-        """The page of one identity, created on first use and reused for the rest of the attempt.
-
-        ``buyer`` is an anonymous shopper unless ``buyer_nickname`` names an existing customer of
-        the sandbox (for pages such as 我的订单); ``candidate`` is the sandbox owner in the console.
-        Raises ``BrowserSessionError`` when that identity cannot exist (no owner, unknown buyer).
-        """
+    def _identity(self, as_role: str, buyer_nickname: str | None) -> tuple[str, str]:
         if self.closed:
             raise RuntimeError("BrowserSession is closed")
         if as_role not in ROLES:
             raise ValueError(f"as_role must be one of {ROLES}, not {as_role!r}")
         if as_role == "candidate" and buyer_nickname:
             raise ValueError("buyer_nickname is only for the buyer role")
-        key = (as_role, buyer_nickname or "")
+        return (as_role, buyer_nickname or "")
+
+    def _identity_session(self, key: tuple[str, str]) -> str | None:
+        as_role, buyer_nickname = key
+        if as_role == "candidate":
+            return self._candidate_session()
+        if buyer_nickname:
+            return self._buyer_session(buyer_nickname)
+        return None
+
+    def check_page(self, as_role: str = "buyer", *, buyer_nickname: str | None = None):
+        """The tab a page check uses (an ``autograder.pages.CheckPage``), as the given identity.
+
+        Same identities and errors as ``page()``. All page checks of the attempt share the pool's
+        one tab; ``close()`` wipes it. A pool with ``keep_context=False`` gives ``page()``'s
+        per-identity contexts instead (the behaviour before, kept as a fallback and for the bench).
+        """
+        key = self._identity(as_role, buyer_nickname)
+        if not self.pool.keep_context:
+            from autograder.pages import PlaywrightPage
+
+            return PlaywrightPage(self.page(as_role, buyer_nickname=buyer_nickname))
+        jar = self._jars.get(key)
+        if jar is None:
+            session_key = self._identity_session(key)  # raises for an identity that cannot exist
+            jar = self._jars[key] = [self._session_cookie(session_key)] if session_key else []
+        self._checks = self.pool.checks()
+        return self._checks.page(identity=(self.base_url, *key), cookies=jar)
+
+    def page(self, as_role: str = "buyer", *, buyer_nickname: str | None = None):
+        """The Playwright page of one identity, created on first use and reused for the rest of the
+        attempt (its own browser context).
+
+        ``buyer`` is an anonymous shopper unless ``buyer_nickname`` names an existing customer of
+        the sandbox (for pages such as 我的订单); ``candidate`` is the sandbox owner in the console.
+        Raises ``BrowserSessionError`` when that identity cannot exist (no owner, unknown buyer).
+        """
+        key = self._identity(as_role, buyer_nickname)
         page = self._pages.get(key)
         if page is not None and not page.is_closed():
             return page
         context = self._contexts.get(key)
         if context is None:
-            session_key = None  # made first: an identity that cannot exist leaves no context behind
-            if as_role == "candidate":
-                session_key = self._candidate_session()
-            elif buyer_nickname:
-                session_key = self._buyer_session(buyer_nickname)
+            # made first: an identity that cannot exist leaves no context behind
+            session_key = self._identity_session(key)
             context = self._contexts[key] = self.pool.new_context(base_url=self.base_url)
             if session_key:
-                self._add_session_cookie(context, session_key)
+                context.add_cookies([self._session_cookie(session_key)])
         page = self._pages[key] = context.new_page()
         return page
 
@@ -257,22 +360,28 @@ class BrowserSession:
             raise BrowserSessionError(_("店铺中没有会员名为“%(name)s”的买家") % {"name": nickname})
         return self._new_django_session({buyer_session_key(self.sandbox.pk): customer.pk})
 
-    def _add_session_cookie(self, context, session_key: str) -> None:
+    def _session_cookie(self, session_key: str) -> dict:
         from django.conf import settings
 
-        context.add_cookies([{
-            "name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": self.base_url + "/",
-            "httpOnly": True, "sameSite": "Lax",
-        }])
+        return {"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": self.base_url + "/",
+                "httpOnly": True, "sameSite": "Lax"}
 
     # -- end --------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close every context of the attempt and delete the grader's Django sessions."""
+        """Wipe the page checks' tab, close every context of the attempt and delete the grader's
+        Django sessions."""
         if self.closed:
             return
         self.closed = True
         errors = []
+        if self._checks is not None:
+            try:
+                self._checks.reset()
+            except Exception:  # the tab is suspect now: the next attempt gets a new one
+                logger.warning("wiping the grading tab failed; it is closed instead", exc_info=True)
+                self._checks.close()
+            self._checks = None
         for context in self._contexts.values():
             try:
                 context.close()

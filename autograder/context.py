@@ -47,11 +47,11 @@ class CheckContext:
     # -- browser ---------------------------------------------------------------------------------
 
     def browser_page(self, *, as_role: str, **options: Any) -> Any:
-        """A Playwright page as ``as_role`` ("buyer" or "candidate"; options such as
-        ``buyer_nickname`` pass through), from the caller's browser session."""
+        """The page-check tab (``autograder.pages.CheckPage``) as ``as_role`` ("buyer" or
+        "candidate"; options such as ``buyer_nickname`` pass through), from the caller's session."""
         if self.browser_session is None:
             raise BrowserUnavailable(NO_BROWSER)
-        return self.browser_session.page(as_role=as_role, **options)
+        return self.browser_session.check_page(as_role=as_role, **options)
 
     def storefront_url(self, path: str = "") -> str:
         if self.browser_session is not None:

@@ -48,7 +48,7 @@ class GradingContext(Protocol):
     params: dict[str, Any]
     points: Decimal  # the criterion's points: a check scales its result to these
 
-    def browser_page(self, *, as_role: str) -> Any: ...  # a Playwright page ("buyer" or "candidate")
+    def browser_page(self, *, as_role: str) -> Any: ...  # an autograder.pages.CheckPage ("buyer" or "candidate")
     def storefront_url(self, path: str = "") -> str: ...
     def console_url(self, path: str = "") -> str: ...
     def uploaded_file(self, name: str) -> Any: ...  # a path to a file the candidate uploaded, or None

@@ -6,8 +6,12 @@ full-page screenshot kept as evidence). N attempts (default 50) are started, sol
 shop services (the browser-driven reference solution would dominate the set-up time, not the
 grading) and submitted; then graded twice:
 
-(a) in this process, sequentially, with one BrowserPool (one Chromium) — ``attempt_grade`` exactly
-    as a worker calls it: the per-attempt median and the batch rate;
+(a0) in this process, sequentially, with one BrowserPool (one Chromium), grading as before: a fresh
+    browser context per attempt and identity, a full-page screenshot of every page check;
+(a) the same attempts graded as a worker does now — ``attempt_grade`` exactly as it calls it (one
+    context and page kept and wiped between attempts, screenshots only of checks that lost points):
+    the per-attempt median, the batch rate, and every criterion's points and message compared with
+    (a0) (they must be identical);
 (b) through the real queue: N regrade jobs enqueued, one ``manage.py db_worker --batch`` process
     started — the rate includes the worker's start-up (Django, Chromium) and the queue's polling;
 (c) the same with ``--workers`` processes (default one per CPU), each with its own Chromium: how
@@ -38,7 +42,7 @@ MEDIA = BENCH_DIR / "grading_batch_media"
 CATALOG = BASE_DIR / "tests" / "e2e" / "scenario_fixtures"
 SLUG = "ship-memo-ui"
 TARGET_MEDIAN_MS = 2000
-TARGET_RATE = 1.0  # attempts per second
+TARGET_RATE = 1.5  # attempts per second (issue #15)
 WORKER_TIMEOUT_SECONDS = 900
 
 
@@ -107,13 +111,21 @@ def _full_marks(report) -> None:
         raise RuntimeError(f"bench attempt {report.attempt_id} did not score full marks: {lost}")
 
 
-def in_process(attempts: list, base_url: str, log) -> dict:
+def _verdicts(report) -> list[tuple]:
+    return [(c["id"], c["result"]["score"], c["result"]["message"]) for c in report.report["criteria"]]
+
+
+def in_process(attempts: list, base_url: str, log, *, before: bool = False) -> dict:
+    from django.test import override_settings
+
     from autograder.browser import BrowserPool
     from bench.runner import summary
     from sandbox.runtime.services import attempt_grade
 
     warmup, timed = attempts[0], attempts[1:]
-    with BrowserPool() as pool:
+    screenshots = "full_page" if before else "on_fail"
+    verdicts = {}
+    with BrowserPool(keep_context=not before) as pool, override_settings(GRADER_SCREENSHOTS=screenshots):
         started = time.perf_counter()
         _full_marks(attempt_grade(attempt=warmup, pool=pool, base_url=base_url))  # launches Chromium too
         warmup_s = time.perf_counter() - started
@@ -124,12 +136,14 @@ def in_process(attempts: list, base_url: str, log) -> dict:
             report = attempt_grade(attempt=attempt, pool=pool, base_url=base_url)
             times.append(time.perf_counter() - started)
             _full_marks(report)
+            verdicts[attempt.pk] = _verdicts(report)
         batch_s = time.perf_counter() - batch_started
         launches = pool.launches
     result = {**summary(times), "batch_seconds": round(batch_s, 2),
               "attempts_per_second": round(len(timed) / batch_s, 2), "chromium_launches": launches,
-              "warmup_ms": round(warmup_s * 1000, 1)}
-    log(f"(a) one process, one Chromium: median {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms per "
+              "warmup_ms": round(warmup_s * 1000, 1), "verdicts": verdicts}
+    label = "(a0) as before: fresh contexts, full-page screenshots" if before else "(a) one process, one Chromium"
+    log(f"{label}: median {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms per "
         f"attempt; {len(timed)} attempts in {batch_s:.1f} s = {result['attempts_per_second']} attempts/s")
     return result
 
@@ -199,15 +213,19 @@ def main(argv: list[str] | None = None) -> int:
     process, base_url = start_server()
     log(f"server {base_url}; {count} attempts of {len(kinds)} criteria ({kinds.count('page')} page checks)")
     try:
+        a0 = in_process(attempts, base_url, log, before=True)
         a = in_process(attempts, base_url, log)
         queue = [] if args.no_queue else [
-            through_queue(attempts, base_url, log, workers=workers, version=index + 2)
+            through_queue(attempts, base_url, log, workers=workers, version=index + 3)
             for index, workers in enumerate((1, args.workers))]
     finally:
         process.terminate()
         process.join(timeout=10)
         shutil.rmtree(MEDIA, ignore_errors=True)  # ~150 reports' screenshots: measured, not kept
 
+    identical = a.pop("verdicts") == a0.pop("verdicts")
+    log(f"after/before rate: {a['attempts_per_second'] / a0['attempts_per_second']:.2f}×; "
+        f"grades (points and messages of every criterion) identical: {identical}")
     results = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine_info(),
         "scenario": {"slug": SLUG, "criteria": len(kinds), "page_checks": kinds.count("page"),
@@ -216,13 +234,18 @@ def main(argv: list[str] | None = None) -> int:
         "load_average": {"before": [round(x, 2) for x in load_before],
                          "after": [round(x, 2) for x in os.getloadavg()]},
         "targets": {"median_ms": TARGET_MEDIAN_MS, "attempts_per_second": TARGET_RATE},
-        "in_process": a, "queue": queue,
+        "in_process": a, "in_process_before": a0, "queue": queue,
+        "rate_ratio_after_over_before": round(a["attempts_per_second"] / a0["attempts_per_second"], 2),
+        "identical_grades": identical,
     }
     out = BENCH_DIR / "grading_batch.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     log(f"results written to {out.relative_to(BASE_DIR)}")
     if a["median_ms"] > TARGET_MEDIAN_MS:
         print(f"WARNING: median above the {TARGET_MEDIAN_MS} ms target", file=sys.stderr)
+    if not identical:
+        print("ERROR: grades differ between (a0) and (a)", file=sys.stderr)
+        return 1
     best = max([a["attempts_per_second"], *(q["attempts_per_second"] for q in queue)])
     if best < TARGET_RATE:
         print(f"WARNING: batch rate below {TARGET_RATE} attempt/s", file=sys.stderr)

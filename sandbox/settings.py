@@ -242,6 +242,15 @@ Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 # Where the grader's browser finds the site (the web server must be running; `make run` starts both).
 GRADER_BASE_URL = env.str("GRADER_BASE_URL", default="http://127.0.0.1:8000")
+# Page checks in a Chromium behind this W3C WebDriver endpoint (a Selenium Grid hub such as
+# http://selenium-hub:4444, or a chromedriver) instead of a local one: docs/deploy.md "Browsers on a grid".
+GRADER_WEBDRIVER_URL = env.str("GRADER_WEBDRIVER_URL", default="")
+# One browser context per worker, wiped between attempts (False: a fresh context per attempt and
+# identity, the slower behaviour before; autograder/pages.py).
+GRADER_KEEP_BROWSER_CONTEXT = env.bool("GRADER_KEEP_BROWSER_CONTEXT", default=True)
+# Default evidence of a page check that does not say: on_fail (viewport, only when points were
+# lost), viewport or full_page (every check keeps one: audits).
+GRADER_SCREENSHOTS = env.str("GRADER_SCREENSHOTS", default="on_fail")
 # A grading claim (and its queue job) older than this belongs to a worker that died mid-grade: the
 # claim may be taken over and `manage.py clock` queues the job again (a grade takes seconds).
 GRADING_STALE_SECONDS = env.int("GRADING_STALE_SECONDS", default=180)

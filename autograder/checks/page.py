@@ -20,11 +20,11 @@ from typing import Annotated, Any, Literal, Union
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from pydantic import AliasChoices, Discriminator, Field, Tag, field_validator, model_validator
 
 from autograder.browser import BrowserSessionError
+from autograder.pages import PageError, first_of, role_selector, text_selector
 from autograder.registry import CheckKind, CheckParams, CheckResult, register
 
 ARIA_ROLES = frozenset(Page.get_by_role.__annotations__["role"].__args__)
@@ -291,7 +291,9 @@ class PageParams(CheckParams):
     viewport: Literal["pc", "mobile"] = Field("pc", description="pc：1366×900；mobile：375×812")
     wait_for: str | None = Field(None, min_length=1, max_length=300,
                                  description="打开后先等待出现的文字或 CSS 选择器（最多 5 秒）")
-    screenshot: bool = Field(True, description="保存整页截图作为证据")
+    screenshot: bool | Literal["full_page"] | None = Field(
+        None, description="截图作为证据：不填时仅在本项未得满分时截取可视区域；true 总是截取可视区域；"
+                          "full_page 总是截取整页；false 不截图")
     asserts: list[PageAssert] = Field(min_length=1, max_length=50, description="断言列表，每项可设 weight")
 
     @model_validator(mode="before")
@@ -361,7 +363,7 @@ class _Evaluator:
     def visible_text(self, within: str | None) -> str | None:
         key = within or "body"
         if key not in self._texts:
-            texts = self.page.locator(key).all_inner_texts()
+            texts = self.page.inner_texts(key)
             self._texts[key] = "\n".join(texts) if texts else None
         return self._texts[key]
 
@@ -370,7 +372,7 @@ class _Evaluator:
                   StyleAssert: self.style, ImageAssert: self.image}[type(spec)]
         try:
             return method(spec)
-        except PlaywrightError as exc:
+        except PageError as exc:
             return Outcome(Decimal(0), _("检查出错：%(error)s") % {"error": _first_line(exc)}, {"error": _first_line(exc)})
 
     def text(self, spec: TextAssert) -> Outcome:
@@ -389,7 +391,7 @@ class _Evaluator:
 
     def role(self, spec: RoleAssert) -> Outcome:
         def count_for(name):
-            return self.page.get_by_role(spec.role, name=name, exact=spec.exact, level=spec.level).count()
+            return self.page.count(role_selector(spec.role, name=name, exact=spec.exact, level=spec.level))
 
         n = count_for(spec.name)
         if spec.name and n < spec.count_min:
@@ -409,8 +411,8 @@ class _Evaluator:
         return Outcome(Decimal(ok), line, {"count": n})
 
     def attribute(self, spec: AttributeAssert) -> Outcome:
-        values = self.page.locator(spec.selector).evaluate_all(
-            "(els, name) => els.map(e => e.getAttribute(name))", spec.attribute)
+        values = self.page.evaluate_all(
+            spec.selector, "(els, name) => els.map(e => e.getAttribute(name))", spec.attribute)
         if spec.equals is not None:
             want, test = _("等于“%(v)s”") % {"v": spec.equals}, lambda v: fold_value(v) == fold_value(spec.equals)
         elif spec.contains is not None:
@@ -428,8 +430,8 @@ class _Evaluator:
         return Outcome(Decimal(ok), line, {"values": values[:10]})
 
     def style(self, spec: StyleAssert) -> Outcome:
-        values = self.page.locator(spec.selector).evaluate_all(
-            "(els, prop) => els.map(e => getComputedStyle(e).getPropertyValue(prop))", spec.style)
+        values = self.page.evaluate_all(
+            spec.selector, "(els, prop) => els.map(e => getComputedStyle(e).getPropertyValue(prop))", spec.style)
         label = _("元素 %(sel)s 的样式 %(prop)s") % {"sel": spec.selector, "prop": spec.style}
         if not values:
             return Outcome(Decimal(0), label + _("：未找到元素"), {"values": []})
@@ -478,7 +480,7 @@ class _Evaluator:
     }"""
 
     def image(self, spec: ImageAssert) -> Outcome:
-        found = self.page.locator(spec.image).evaluate_all(self._IMAGE_JS, IMAGE_LOAD_WAIT_MS)
+        found = self.page.evaluate_all(spec.image, self._IMAGE_JS, IMAGE_LOAD_WAIT_MS)
         label = _("图片 %(sel)s") % {"sel": spec.image}
         images = [i for i in found if i["img"]]
         if not images:
@@ -568,9 +570,10 @@ class PageCheck(CheckKind):
     """Open a page as a buyer or as the candidate; weighted assertions; a screenshot as evidence.
 
     Uses from the grading context: ``browser_page(as_role=..., buyer_nickname=...)`` (the keyword
-    only when ``buyer`` is set; ``BrowserSession.page`` takes it), ``storefront_url(path)``,
-    ``console_url(path)``, ``points``, and when present ``evidence_path(name)`` and
-    ``criterion_id`` (screenshots are named ``<criterion_id>-<n>.png``).
+    only when ``buyer`` is set), an ``autograder.pages.CheckPage`` — a local Playwright tab or a
+    WebDriver one, the check cannot tell — ``storefront_url(path)``, ``console_url(path)``,
+    ``points``, and when present ``evidence_path(name)`` and ``criterion_id`` (screenshots are
+    named ``<criterion_id>-<n>.jpg``).
     """
 
     name = "page"
@@ -605,21 +608,22 @@ class PageCheck(CheckKind):
 
     def _graded(self, ctx, params: PageParams, page, points, where, expected, zero) -> CheckResult:
         url = ctx.storefront_url(params.path) if params.area == "storefront" else ctx.console_url(params.path)
-        page.set_viewport_size(MOBILE_VIEWPORT if params.viewport == "mobile" else PC_VIEWPORT)
+        viewport = MOBILE_VIEWPORT if params.viewport == "mobile" else PC_VIEWPORT
+        page.set_viewport(viewport["width"], viewport["height"])
         try:
-            response = page.goto(url, wait_until="load")
-        except PlaywrightError as exc:
+            status = page.goto(url)
+        except PageError as exc:
             return zero(_("无法打开%(where)s：%(error)s") % {"where": where, "error": _first_line(exc)},
                         error=_first_line(exc))
-        if response is None or response.status >= 400:
-            status = response.status if response is not None else "?"
+        if status is None or status >= 400:
+            status = status if status is not None else "?"
             return zero(_("无法打开%(where)s：服务器返回 HTTP %(status)s，本项不得分") % {"where": where, "status": status},
-                        evidence=self._screenshot(ctx, params, page))
+                        evidence=self._screenshot(ctx, params, page, passed=False))
         root = urlsplit(url).path.split("/")[1]
         landed = urlsplit(page.url).path
         if not landed.startswith(f"/{root}/"):
             return zero(_("打开%(where)s时被重定向到 %(to)s（未登录或无权限），本项不得分") % {"where": where, "to": landed},
-                        evidence=self._screenshot(ctx, params, page))
+                        evidence=self._screenshot(ctx, params, page, passed=False))
 
         notes = []
         if params.wait_for and not self._wait_for(page, params.wait_for):
@@ -628,11 +632,10 @@ class PageCheck(CheckKind):
 
         evaluator = _Evaluator(page)
         outcomes = [evaluator.run(spec) for spec in params.asserts]
-        evidence = self._screenshot(ctx, params, page)
-
         total = sum((spec.weight for spec in params.asserts), Decimal(0))
         earned = sum((spec.weight * o.factor for spec, o in zip(params.asserts, outcomes)), Decimal(0))
         score = _score(points, earned, total)
+        evidence = self._screenshot(ctx, params, page, passed=score >= points)
         passed = sum(1 for o in outcomes if o.factor == 1)
         lines = [_("%(where)s：%(passed)s/%(n)s 项通过，得分 %(score)s/%(max)s") % {
             "where": where, "passed": passed, "n": len(outcomes), "score": score,
@@ -649,23 +652,28 @@ class PageCheck(CheckKind):
     @staticmethod
     def _wait_for(page, target: str) -> bool:
         """Wait for text, or for a CSS selector when the string is one (whichever appears)."""
-        is_css = page.evaluate("s => { try { document.querySelector(s); return true; } catch (e) { return false; } }", target)
-        locator = page.get_by_text(target)
-        if is_css:
-            locator = page.locator(target).or_(locator)
-        try:
-            locator.first.wait_for(state="visible", timeout=WAIT_FOR_TIMEOUT_MS)
-            return True
-        except PlaywrightError:
-            return False
+        is_css = page.evaluate("s => { try { document.querySelector(s); return true; } catch (e) { return false; } }",
+                               target)
+        selector = first_of(target, text_selector(target)) if is_css else first_of(text_selector(target))
+        return page.wait_visible(selector, WAIT_FOR_TIMEOUT_MS)
 
     @staticmethod
-    def _screenshot(ctx, params: PageParams, page) -> list[dict]:
-        """A full-page screenshot at ``ctx.evidence_path("<criterion>-<n>.jpg")``, if evidence is kept.
-        JPEG at quality 80: a full page stays legible and encodes several times faster than PNG,
-        which matters when a worker grades attempt after attempt."""
+    def _screenshot(ctx, params: PageParams, page, *, passed: bool) -> list[dict]:
+        """A JPEG screenshot at ``ctx.evidence_path("<criterion>-<n>.jpg")`` where evidence is needed.
+
+        Screenshots were a fifth of grading's browser time, and a full-marks page needs no proof:
+        by default (``screenshot`` not given; ``GRADER_SCREENSHOTS`` = ``on_fail``) only a check
+        that lost points keeps one, of the viewport. ``true`` always keeps the viewport,
+        ``full_page`` always the whole page, ``false`` never; operators may make every check keep
+        one (``GRADER_SCREENSHOTS`` = ``viewport`` or ``full_page``) for audits."""
         evidence_path = getattr(ctx, "evidence_path", None)
-        if not params.screenshot or evidence_path is None:
+        mode = params.screenshot
+        if mode is None:
+            from django.conf import settings
+
+            mode = getattr(settings, "GRADER_SCREENSHOTS", "on_fail")
+            mode = {"on_fail": passed is False, "viewport": True}.get(mode, mode)
+        if not mode or evidence_path is None:
             return []
         stem = getattr(ctx, "criterion_id", None) or "page"
         try:
@@ -677,8 +685,7 @@ class PageCheck(CheckKind):
                 if not target.exists():
                     break
             target.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(target), full_page=True, type="jpeg", quality=80,
-                            animations="disabled", caret="hide")
-        except (PlaywrightError, OSError):
+            page.screenshot(target, full_page=mode == "full_page")
+        except (PageError, OSError):
             return []
         return [{"kind": "screenshot", "path": str(target), "url": urlsplit(page.url).path}]

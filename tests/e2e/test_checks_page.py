@@ -44,7 +44,7 @@ class Ctx:
         self.criterion_id = criterion_id
 
     def browser_page(self, *, as_role, buyer_nickname=None):
-        return self.session.page(as_role, buyer_nickname=buyer_nickname)
+        return self.session.check_page(as_role, buyer_nickname=buyer_nickname)
 
     def storefront_url(self, path=""):
         return self.session.storefront_url(path)
@@ -101,7 +101,7 @@ def session(pool, live_server_url, shop):
 
 def test_tolerant_text_roles_attributes_and_theme_colour_earn_full_marks(session, shop, tmp_path):
     ctx = Ctx(session, evidence_dir=tmp_path, criterion_id="detail_page")
-    result = grade(ctx, path=f"/item/{shop['good'].pk}/", asserts=[
+    result = grade(ctx, path=f"/item/{shop['good'].pk}/", screenshot=True, asserts=[
         {"text": "纯棉短袖Ｔ恤男款"},                     # full-width Ｔ, no space: still found
         {"text": "￥99"},                                # full-width yen, no decimals vs "¥99.00"
         {"text": "99 元"},
@@ -121,9 +121,27 @@ def test_tolerant_text_roles_attributes_and_theme_colour_earn_full_marks(session
     shot = tmp_path / "detail_page-1.jpg"
     assert result.evidence == [{"kind": "screenshot", "path": str(shot), "url": f"/s/{shop['sandbox'].storefront_key}/item/{shop['good'].pk}/"}]
     assert shot.read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG
+    assert Image.open(shot).size == (1366, 900)  # the viewport, not the whole page
     # A second check of the same criterion does not overwrite the first screenshot.
-    again = grade(ctx, path="/", asserts=[{"text": "小鹿男装旗舰店"}])
+    again = grade(ctx, path=f"/item/{shop['good'].pk}/", screenshot="full_page", asserts=[{"text": "小鹿男装旗舰店"}])
     assert again.evidence[0]["path"] == str(tmp_path / "detail_page-2.jpg")
+    assert Image.open(tmp_path / "detail_page-2.jpg").size[1] > 900  # the whole page
+
+
+def test_screenshots_by_default_only_where_points_were_lost(session, shop, tmp_path, settings):
+    ctx = Ctx(session, evidence_dir=tmp_path, criterion_id="home")
+    passed = grade(ctx, path="/", asserts=[{"text": "小鹿男装旗舰店"}])
+    assert passed.score == Decimal("10.00") and passed.evidence == []
+    assert list(tmp_path.iterdir()) == []
+    failed = grade(ctx, path="/", asserts=[{"text": "小鹿男装旗舰店"}, {"text": "没有这句话"}])
+    assert failed.score == Decimal("5.00")
+    assert [e["path"] for e in failed.evidence] == [str(tmp_path / "home-1.jpg")]
+    assert Image.open(tmp_path / "home-1.jpg").size == (1366, 900)
+    never = grade(ctx, path="/", screenshot=False, asserts=[{"text": "没有这句话"}])
+    assert never.evidence == []
+    settings.GRADER_SCREENSHOTS = "full_page"  # an operator's audit mode: every check keeps the whole page
+    audited = grade(ctx, path=f"/item/{shop['good'].pk}/", asserts=[{"text": "小鹿男装旗舰店"}])
+    assert Image.open(audited.evidence[0]["path"]).size[1] > 900
 
 
 def test_failed_asserts_cost_their_weight_and_say_expected_and_actual(session, shop):
@@ -172,9 +190,16 @@ def test_an_image_of_the_wrong_size_fails_with_both_sizes(session, shop):
     assert "需要至少 2 张符合要求，实际 1 张；第 1 张尺寸不足：要求宽至少 800，实际 400×300" in cards.message
 
 
-def test_lazy_images_below_the_fold_are_loaded_before_they_are_judged(pool, live_server_url, shop):
-    with BrowserSession(pool, base_url=live_server_url, sandbox=shop["sandbox"]) as session:
-        page = session.page("buyer")
+@pytest.fixture
+def own_pool(browser):
+    """A pool of its own for tests that add init scripts to the grading tab (they would outlive the test)."""
+    with BrowserPool(browser=browser) as pool:
+        yield pool
+
+
+def test_lazy_images_below_the_fold_are_loaded_before_they_are_judged(own_pool, live_server_url, shop):
+    with BrowserSession(own_pool, base_url=live_server_url, sandbox=shop["sandbox"]) as session:
+        page = session.check_page("buyer").page
         # Push the description far down, so its loading="lazy" images surely have not loaded yet.
         page.add_init_script("const sheet = new CSSStyleSheet(); sheet.replaceSync('.sf-item-body { margin-top: 30000px; }');"
                              " document.adoptedStyleSheets = [sheet];")
@@ -190,9 +215,9 @@ def test_lazy_images_below_the_fold_are_loaded_before_they_are_judged(pool, live
         assert page.viewport_size == {"width": 375, "height": 812}
 
 
-def test_a_distorted_image_halves_its_item_and_object_fit_is_not_distortion(pool, live_server_url, shop):
+def test_a_distorted_image_halves_its_item_and_object_fit_is_not_distortion(own_pool, live_server_url, shop):
     logo = {"image": ".sf-logo", "max_width": 200, "distortion": "halve"}
-    with BrowserSession(pool, base_url=live_server_url, sandbox=shop["sandbox"]) as session:
+    with BrowserSession(own_pool, base_url=live_server_url, sandbox=shop["sandbox"]) as session:
         ctx = Ctx(session)
         # As the shop renders it: the 200×100 logo keeps its proportions.
         assert grade(ctx, path="/", asserts=[logo]).score == Decimal("10.00")
@@ -200,7 +225,7 @@ def test_a_distorted_image_halves_its_item_and_object_fit_is_not_distortion(pool
         cards = grade(ctx, path="/", asserts=[{"image": ".sf-card-img img", "count_min": 2, "distortion": "fail"}])
         assert cards.score == Decimal("10.00"), cards.message
         # A decoration that squeezes the logo into a square slot distorts it.
-        session.page("buyer").add_init_script(
+        session.check_page("buyer").page.add_init_script(
             "const sheet = new CSSStyleSheet(); sheet.replaceSync('.sf-logo { width: 100px !important;"
             " height: 100px !important; }'); document.adoptedStyleSheets = [sheet];")
         halved = grade(ctx, path="/", asserts=[logo, {"text": "小鹿男装旗舰店"}])

@@ -1,7 +1,7 @@
 """Grading attempts whose rubric opens pages: the reference solution driven through the console in
 Chromium, then ``attempt_grade`` with a fresh browser session on the shared Chromium — full marks,
-screenshots kept as evidence under MEDIA_ROOT/evidence/<attempt>/<version>/, and a dry run that
-keeps nothing."""
+screenshots kept as evidence under MEDIA_ROOT/evidence/<attempt>/<version>/ for the criteria that
+lost points, and a dry run that keeps nothing."""
 
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +31,8 @@ def grading(settings, tmp_path, live_server_url):
     return Path(settings.MEDIA_ROOT)
 
 
-def test_the_solved_attempt_gets_full_marks_with_screenshots(grading, pool, candidate, live_server_url):
+def test_the_solved_attempt_gets_full_marks_and_screenshots_are_kept_where_points_were_lost(
+        grading, pool, candidate, live_server_url):
     attempt = attempt_start(candidate=candidate, scenario_slug=SLUG, seed=42)
     script_run(FIXTURES / SLUG / "solution.py", instance=attempt.instance, scenario=attempt_scenario(attempt),
                pool=pool, base_url=live_server_url)
@@ -39,8 +40,14 @@ def test_the_solved_attempt_gets_full_marks_with_screenshots(grading, pool, cand
     stored = attempt_grade(attempt=attempt, pool=pool)  # base_url from settings.GRADER_BASE_URL
     assert isinstance(stored, AttemptReport) and stored.version == 1
     assert (stored.total, stored.max) == (Decimal("20.00"), Decimal("20.00")), stored.report
-    evidence = grading / "evidence" / str(attempt.pk) / "1"
-    for criterion in stored.report["criteria"]:
+    # Full marks need no proof: no screenshot (they were a fifth of grading's browser time).
+    assert not [item for c in stored.report["criteria"] for item in c["result"]["evidence"]
+                if item.get("kind") == "screenshot"]
+    # A blank attempt loses every page criterion: each keeps what the grader saw.
+    blank = attempt_submit(attempt=attempt_start(candidate=candidate, scenario_slug=SLUG, seed=44), actor=candidate)
+    lost = attempt_grade(attempt=blank, pool=pool)
+    evidence = grading / "evidence" / str(blank.pk) / "1"
+    for criterion in lost.report["criteria"]:
         if criterion["id"] in PAGE_CRITERIA:
             shots = [Path(item["path"]) for item in criterion["result"]["evidence"] if item.get("kind") == "screenshot"]
             assert shots and all(shot.is_file() and shot.is_relative_to(evidence) for shot in shots), criterion

@@ -197,3 +197,37 @@ def test_session_urls_and_refusals_before_any_browser_work():
     with pytest.raises(RuntimeError, match="closed"):
         session.page("buyer")
     assert pool.started is False
+
+
+def test_selectors_are_playwright_selectors_both_adapters_understand():
+    from autograder.pages import first_of, injected_script, role_selector, text_selector
+
+    assert role_selector("link", name="所有宝贝") == 'internal:role=link[name="所有宝贝"i]'
+    assert role_selector("heading", name="T恤", exact=True, level=1) == 'internal:role=heading[level=1][name="T恤"s]'
+    assert first_of(".a", text_selector("你好")) == '.a >> internal:or="internal:text=\\"你好\\"i" >> nth=0'
+    # The WebDriver adapter's copy of Playwright's selector engine is found in the pinned package.
+    script = injected_script()
+    assert "window.__graderSelectors" in script and "createRoleEngine" in script
+
+
+def test_a_webdriver_url_makes_the_shared_pool_a_webdriver_one_that_connects_only_when_used(settings):
+    import threading
+
+    from autograder.browser import WebDriverPool, shared_pool
+
+    settings.GRADER_WEBDRIVER_URL = "http://selenium-hub:4444"
+    found = {}
+    thread = threading.Thread(target=lambda: found.setdefault("pool", shared_pool()))
+    thread.start()
+    thread.join()
+    assert isinstance(found["pool"], WebDriverPool) and found["pool"].url == "http://selenium-hub:4444"
+    assert found["pool"].started is False and found["pool"].launches == 0
+    with pytest.raises(RuntimeError, match="solution scripts need a BrowserPool"):
+        found["pool"].new_context()
+
+
+def test_screenshot_modes_of_the_page_params():
+    assert PageParams.model_validate({"path": "/", "asserts": [{"text": "x"}]}).screenshot is None
+    assert PageParams.model_validate({"path": "/", "screenshot": "full_page", "asserts": [{"text": "x"}]}).screenshot == "full_page"
+    with pytest.raises(ValidationError):
+        PageParams.model_validate({"path": "/", "screenshot": "everything", "asserts": [{"text": "x"}]})

@@ -207,7 +207,7 @@ def test_the_browser_session_is_used_when_given(isolated, tmp_path):
     class Session:
         base_url = "http://grader:8000"
 
-        def page(self, *, as_role, **options):
+        def check_page(self, *, as_role, **options):
             return f"page-as-{as_role}"
 
     report = grade(instance=instance, scenario=scenario, browser_session=Session(), evidence_dir=tmp_path / "ev")
