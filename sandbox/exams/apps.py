@@ -10,7 +10,10 @@ class ExamsConfig(AppConfig):
     def ready(self) -> None:
         # The exam's write gate: a sandbox whose sitting is past its deadline takes no more writes.
         from shop_sim.services.base import write_gate_register
+        from shop_sim.storefront.buyer import buyer_pass_policy_register
 
-        from .gate import sitting_write_refusal
+        from .gate import sitting_buyer_pass_required, sitting_write_refusal
 
         write_gate_register(sitting_write_refusal)
+        # Exam shops: buyers only in the candidate's own session (or with their pass link).
+        buyer_pass_policy_register(sitting_buyer_pass_required)

@@ -210,6 +210,22 @@ def product(request, product_id: int):
 
 # --- buyer identity ------------------------------------------------------------------------------
 
+BUYER_PASS_REFUSED = _lazy("这家店铺只允许店主本人以模拟买家身份操作：请在登录了店主账号的浏览器中打开店铺前台，"
+                           "或使用店主页面上的“打开店铺前台”链接。")
+BUYER_PASS_INVALID = _lazy("这个买家链接无效，请从店主页面重新打开店铺前台。")
+
+
+def _buyer_pass_ensure(request, sandbox: Sandbox) -> bool:
+    """Whether this session may become a buyer of ``sandbox``; the owner's own logged-in session
+    gets the pass here (a shop that does not require it lets anyone in)."""
+    if buyer_session.buyer_may_act(request.session, sandbox):
+        return True
+    if request.user.is_authenticated and sandbox.owner_id is not None and request.user.pk == sandbox.owner_id:
+        buyer_session.buyer_pass_grant(request.session, sandbox)
+        return True
+    return False
+
+
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     prefix = "/s/" + request.sandbox.storefront_key + "/"
@@ -223,6 +239,8 @@ def _safe_next(request, default: str) -> str:
 def buyer_login(request):
     sandbox = request.sandbox
     home_url = _url("home", sandbox)
+    if not _buyer_pass_ensure(request, sandbox):
+        return _render(request, sandbox, "storefront/login.html", {"refused": BUYER_PASS_REFUSED}, status=403)
     form = BuyerLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -236,6 +254,18 @@ def buyer_login(request):
             messages.success(request, _("欢迎，%(name)s") % {"name": customer.nickname})
             return redirect(_safe_next(request, home_url))
     return _render(request, sandbox, "storefront/login.html", {"form": form, "next": _safe_next(request, "")})
+
+
+@storefront_view
+@require_http_methods(["GET"])
+def buyer_pass(request, buyer_pass: str):
+    """The owner's pass link: this browser may act as the shop's buyers from now on (then the
+    shop's home, so the pass does not stay in the address bar)."""
+    sandbox = request.sandbox
+    if not buyer_session.buyer_pass_valid(sandbox, buyer_pass):
+        return _render(request, sandbox, "storefront/login.html", {"refused": BUYER_PASS_INVALID}, status=404)
+    buyer_session.buyer_pass_grant(request.session, sandbox)
+    return redirect(_url("home", sandbox))
 
 
 @storefront_view
