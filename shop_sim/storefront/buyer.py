@@ -15,6 +15,8 @@ buyer of such a shop, whatever its buyer key says.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -65,8 +67,8 @@ def buyer_pass_grant(session, sandbox: Sandbox) -> None:
 def buyer_pass_url(sandbox: Sandbox) -> str:
     """The storefront link that carries the pass (for the shop's owner only: whoever opens it may
     act as the shop's buyers)."""
-    return reverse("storefront:buyer_pass", kwargs={"storefront_key": sandbox.storefront_key,
-                                                    "buyer_pass": buyer_pass(sandbox)})
+    url = reverse("storefront:buyer_pass", kwargs={"storefront_key": sandbox.storefront_key})
+    return f"{url}?{urlencode({'buyer_pass': buyer_pass(sandbox)})}"
 
 
 def buyer_may_act(session, sandbox: Sandbox) -> bool:

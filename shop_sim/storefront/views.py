@@ -28,7 +28,7 @@ from shop_sim.tenancy import frameable, write_refused_response
 
 from . import buyer as buyer_session
 from .forms import (
-    AddToCartForm, BuyerLoginForm, CartQuantityForm, CheckoutForm, RefundRequestForm, ReturnShipForm,
+    AddToCartForm, BuyerLoginForm, BuyerPassForm, CartQuantityForm, CheckoutForm, RefundRequestForm, ReturnShipForm,
 )
 
 PAGE_SIZE = 20
@@ -258,11 +258,12 @@ def buyer_login(request):
 
 @storefront_view
 @require_http_methods(["GET"])
-def buyer_pass(request, buyer_pass: str):
-    """The owner's pass link: this browser may act as the shop's buyers from now on (then the
-    shop's home, so the pass does not stay in the address bar)."""
+def buyer_pass(request):
+    """The owner's pass link (``?buyer_pass=…``): this browser may act as the shop's buyers from now on
+    (then the shop's home, so the pass does not stay in the address bar)."""
     sandbox = request.sandbox
-    if not buyer_session.buyer_pass_valid(sandbox, buyer_pass):
+    form = BuyerPassForm(request.GET)
+    if not form.is_valid() or not buyer_session.buyer_pass_valid(sandbox, form.cleaned_data["buyer_pass"]):
         return _render(request, sandbox, "storefront/login.html", {"refused": BUYER_PASS_INVALID}, status=404)
     buyer_session.buyer_pass_grant(request.session, sandbox)
     return redirect(_url("home", sandbox))

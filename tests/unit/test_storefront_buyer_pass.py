@@ -104,8 +104,9 @@ def test_the_pass_link_of_the_task_page_lets_another_browser_be_the_buyer(client
 
 def test_a_wrong_pass_is_refused_and_grants_nothing(client, exam_shop):
     sandbox, _buyer, _order = exam_shop
-    wrong = _url("buyer_pass", sandbox, buyer_pass="0" * 32)
-    response = client.get(wrong)
+    response = client.get(_url("buyer_pass", sandbox), {"buyer_pass": "0" * 32})
+    assert response.status_code == 404 and "买家链接无效" in response.content.decode()
+    response = client.get(_url("buyer_pass", sandbox), {"buyer_pass": "x" * 500})
     assert response.status_code == 404 and "买家链接无效" in response.content.decode()
     assert client.post(_url("buyer_login", sandbox), {"nickname": "小李", "phone": ""}).status_code == 403
 
@@ -113,7 +114,7 @@ def test_a_wrong_pass_is_refused_and_grants_nothing(client, exam_shop):
 def test_one_shops_pass_does_not_open_another(client, exam_shop, make_sandbox, make_user):
     sandbox, _buyer, _order = exam_shop
     other = make_sandbox(owner=make_user("cand_c"))
-    assert client.get(_url("buyer_pass", other, buyer_pass=buyer_pass(sandbox))).status_code == 404
+    assert client.get(_url("buyer_pass", other), {"buyer_pass": buyer_pass(sandbox)}).status_code == 404
     assert buyer_pass(other) != buyer_pass(sandbox)
 
 
@@ -127,11 +128,14 @@ def test_the_graders_buyer_session_still_works(client, exam_shop):
     session.close()
 
 
-def test_the_task_page_link_is_the_pass_link(exam_shop, candidate):
-    from sandbox.workspace.views import buyer_pass_url as workspace_link
-
+def test_the_task_page_links_to_the_shop_with_its_pass(client, exam_shop, candidate):
     sandbox, _buyer, _order = exam_shop
-    assert workspace_link(sandbox).startswith(f"/s/{sandbox.storefront_key}/buyer/")
+    task = sandbox.scenario_instance.attempt.sitting_task
+    client.force_login(candidate)
+    page = client.get(reverse("workspace:sitting_task", kwargs={"registration_id": task.sitting.registration_id,
+                                                                "sittingtask_id": task.pk})).content.decode()
+    link = f"/s/{sandbox.storefront_key}/buyer-pass/?buyer_pass={buyer_pass(sandbox)}"
+    assert link == buyer_pass_url(sandbox) and f'href="{link}"' in page
 
 
 def test_a_practice_or_demo_shop_stays_open_to_whoever_has_the_link(client, sandbox):
