@@ -41,7 +41,7 @@ class LoginThrottle(models.Model):
     lane = models.CharField(_("登录方式"), max_length=10, choices=LoginLane.choices)
     identity = models.CharField(_("账号"), max_length=150)
     failures = models.PositiveIntegerField(_("失败次数"), default=0)
-    last_failure_at = models.DateTimeField(_("最近失败时间"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("最近失败时间"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("登录限制")

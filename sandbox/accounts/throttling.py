@@ -1,13 +1,15 @@
 """Login throttling that a neighbour cannot turn against a candidate.
 
-An exam hall is one NAT address, so nothing here ever refuses an address or locks an account for
-minutes: wrong tries only make the *next* try on that identity wait a little.
+An exam hall is one NAT address, so nothing here ever refuses an address or locks an account
+outright: wrong tries only make the *next* try on that identity wait, a little longer each time.
 
 - Per identity (a username, or a ticket number — two lanes, so wrong passwords typed for someone
   never slow their ticket login), from any address: ``LOGIN_FREE_FAILURES`` free tries in the
   window, then each further try waits ``LOGIN_STEP_DELAY_SECONDS``, doubling up to
   ``LOGIN_STEP_DELAY_MAX_SECONDS``. The right credential gets in on the first try it is allowed,
-  so a neighbour's typing costs the candidate seconds; a guesser gets about ten tries an hour.
+  so a neighbour's typing costs the candidate seconds (one who keeps at it can stretch the wait
+  to the max — the examiner lifts it); a guesser gets about ten tries in the first ten minutes,
+  then twelve an hour.
 - Per address (spraying): when one address has unresolved failures on ``LOGIN_SPRAY_ACCOUNTS``
   identities, or ``LOGIN_ADDRESS_FAILURE_LIMIT`` failures in all, tries from it get one free
   failure per identity instead of five. Candidates who type their own credential right never
@@ -128,10 +130,13 @@ def login_try_charge(*, lane: str, identity: str, address: str) -> None:
     rules = limits()
     now = timezone.now()
     free = 1 if address_spraying(address, now=now) else rules.free_failures
+    # runs that are over (or names someone only guessed) are forgotten: the tables stay small
+    LoginThrottle.objects.filter(last_failure_at__lt=now - rules.window).delete()
+    LoginFailure.objects.filter(at__lt=now - rules.window).delete()
     with transaction.atomic():
         row, _created = LoginThrottle.objects.select_for_update().get_or_create(lane=lane, identity=identity)
         if row.last_failure_at is not None and row.last_failure_at < now - rules.window:
-            row.failures = 0  # the last run is over: start afresh
+            row.failures = 0  # the last run ended meanwhile: start afresh
         wait = wait_seconds(row, free=free, now=now)
         if wait:
             raise LoginThrottled(wait)
@@ -139,13 +144,12 @@ def login_try_charge(*, lane: str, identity: str, address: str) -> None:
         row.last_failure_at = now
         row.save(update_fields=["failures", "last_failure_at"])
         LoginFailure.objects.create(at=now, lane=lane, identity=identity, address=address)
-        LoginFailure.objects.filter(at__lt=now - rules.window).delete()  # keep the table small
 
 
 def login_limits_clear(*, keys: list[tuple[str, str]]) -> None:
     """Forget the failures of these (lane, identity) pairs (after a login, or an examiner's unlock)."""
     for lane, identity in keys:
-        LoginThrottle.objects.filter(lane=lane, identity=identity).update(failures=0, last_failure_at=None)
+        LoginThrottle.objects.filter(lane=lane, identity=identity).delete()
         LoginFailure.objects.filter(lane=lane, identity=identity).delete()
 
 
