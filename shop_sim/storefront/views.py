@@ -264,7 +264,7 @@ def buyer_pass(request):
     sandbox = request.sandbox
     form = BuyerPassForm(request.GET)
     if not form.is_valid() or not buyer_session.buyer_pass_valid(sandbox, form.cleaned_data["buyer_pass"]):
-        return _render(request, sandbox, "storefront/login.html", {"refused": BUYER_PASS_INVALID}, status=404)
+        return _render(request, sandbox, "storefront/login.html", {"refused": BUYER_PASS_INVALID}, status=400)
     buyer_session.buyer_pass_grant(request.session, sandbox)
     return redirect(_url("home", sandbox))
 

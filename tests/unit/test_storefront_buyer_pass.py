@@ -104,17 +104,16 @@ def test_the_pass_link_of_the_task_page_lets_another_browser_be_the_buyer(client
 
 def test_a_wrong_pass_is_refused_and_grants_nothing(client, exam_shop):
     sandbox, _buyer, _order = exam_shop
-    response = client.get(_url("buyer_pass", sandbox), {"buyer_pass": "0" * 32})
-    assert response.status_code == 404 and "买家链接无效" in response.content.decode()
-    response = client.get(_url("buyer_pass", sandbox), {"buyer_pass": "x" * 500})
-    assert response.status_code == 404 and "买家链接无效" in response.content.decode()
+    for wrong in ({"buyer_pass": "0" * 32}, {"buyer_pass": "x" * 500}, {}):
+        response = client.get(_url("buyer_pass", sandbox), wrong)
+        assert response.status_code == 400 and "买家链接无效" in response.content.decode()
     assert client.post(_url("buyer_login", sandbox), {"nickname": "小李", "phone": ""}).status_code == 403
 
 
 def test_one_shops_pass_does_not_open_another(client, exam_shop, make_sandbox, make_user):
     sandbox, _buyer, _order = exam_shop
     other = make_sandbox(owner=make_user("cand_c"))
-    assert client.get(_url("buyer_pass", other), {"buyer_pass": buyer_pass(sandbox)}).status_code == 404
+    assert client.get(_url("buyer_pass", other), {"buyer_pass": buyer_pass(sandbox)}).status_code == 400
     assert buyer_pass(other) != buyer_pass(sandbox)
 
 
