@@ -259,30 +259,10 @@ def test_a_named_buyer_sees_their_orders_and_an_unknown_one_scores_zero(session,
     assert "店铺中没有会员名为“陌生人”的买家" in unknown.message
 
 
-def _exam_shop(sandbox, owner, examiner):
-    """Make ``sandbox`` the shop of an exam task (ORM rows only): its buyers then need the pass."""
-    import uuid
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from sandbox.exams.models import Exam, ExamPart, Registration, Sitting, SittingTask
-    from sandbox.runtime.models import Attempt
-    from task_scenarios.models import ScenarioInstance
-
-    now = timezone.now()
-    exam = Exam.objects.create(name="考试", window_start=now, window_end=now + timedelta(hours=2), created_by=examiner)
-    part = ExamPart.objects.create(exam=exam, position=1, scenario_slug="x", weight=Decimal("1"))
-    registration = Registration.objects.create(exam=exam, candidate=owner, full_name="考生", id_number="1",
-                                               ticket_number="2026009")
-    instance = ScenarioInstance.objects.create(sandbox=sandbox, scenario_uuid=uuid.uuid4(), slug="x", version=1,
-                                               seed=1, baseline=b"")
-    attempt = Attempt.objects.create(candidate=owner, instance=instance, mode=Attempt.Mode.EXAM)
-    SittingTask.objects.create(sitting=Sitting.objects.create(registration=registration), part=part, attempt=attempt)
-
-
 def test_the_graders_named_buyer_works_in_an_exam_shop_where_a_stranger_cannot_log_in(session, shop, make_user):
-    _exam_shop(shop["sandbox"], shop["sandbox"].owner, make_user("kaoping_page", role="examiner"))
+    from tests.unit.exam_helpers import exam_shop_mark
+
+    exam_shop_mark(shop["sandbox"], examiner=make_user("kaoping_page", role="examiner"))
     stranger = session.page("buyer")
     stranger.goto(session.storefront_url("/login/"))
     assert "只允许店主本人以模拟买家身份操作" in stranger.content()
