@@ -7,7 +7,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext as _
 
-from .throttling import PASSWORD, LoginThrottled, throttled_authenticate
+from .throttling import PASSWORD, LoginThrottled, login_authenticate
 
 
 def throttled_error(exc: LoginThrottled) -> forms.ValidationError:
@@ -26,8 +26,8 @@ class ThrottledLoginMixin:
         username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if username is not None and password:
             try:
-                self.user_cache = throttled_authenticate(self.request, lane=PASSWORD, identity=username,
-                                                         username=username, password=password)
+                self.user_cache = login_authenticate(self.request, lane=PASSWORD, identity=username,
+                                                     username=username, password=password)
             except LoginThrottled as exc:
                 self.wait_seconds = exc.seconds
                 raise throttled_error(exc) from None

@@ -153,7 +153,7 @@ def login_limits_clear(*, keys: list[tuple[str, str]]) -> None:
         LoginFailure.objects.filter(lane=lane, identity=identity).delete()
 
 
-def throttled_authenticate(request, *, lane: str, identity: str, **credentials):
+def login_authenticate(request, *, lane: str, identity: str, **credentials):
     """``authenticate()`` behind the throttle: the user, or None for a wrong credential; raises
     ``LoginThrottled`` when the identity must wait. A login clears the identity's failures (for a
     ticket login the candidate's password failures too: they proved who they are)."""

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from sandbox.accounts.forms import throttled_error
-from sandbox.accounts.throttling import TICKET, LoginThrottled, throttled_authenticate
+from sandbox.accounts.throttling import TICKET, LoginThrottled, login_authenticate
 
 from .imports import MAX_BYTES, id_number_normalise
 from .manage_services import PHOTO_EXTENSIONS, ExamData
@@ -172,8 +172,8 @@ class TicketLoginForm(forms.Form):
         ticket, id_number = self.cleaned_data.get("ticket_number"), self.cleaned_data.get("id_number")
         if ticket and id_number:
             try:
-                self.user_cache = throttled_authenticate(self.request, lane=TICKET, identity=id_number_normalise(ticket),
-                                                         ticket_number=ticket, id_number=id_number)
+                self.user_cache = login_authenticate(self.request, lane=TICKET, identity=id_number_normalise(ticket),
+                                                     ticket_number=ticket, id_number=id_number)
             except LoginThrottled as exc:
                 self.wait_seconds = exc.seconds
                 raise throttled_error(exc) from None
