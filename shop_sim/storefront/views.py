@@ -215,17 +215,6 @@ BUYER_PASS_REFUSED = _lazy("这家店铺只允许店主本人以模拟买家身�
 BUYER_PASS_INVALID = _lazy("这个买家链接无效，请从店主页面重新打开店铺前台。")
 
 
-def _buyer_pass_ensure(request, sandbox: Sandbox) -> bool:
-    """Whether this session may become a buyer of ``sandbox``; the owner's own logged-in session
-    gets the pass here (a shop that does not require it lets anyone in)."""
-    if buyer_session.buyer_may_act(request.session, sandbox):
-        return True
-    if request.user.is_authenticated and sandbox.owner_id is not None and request.user.pk == sandbox.owner_id:
-        buyer_session.buyer_pass_grant(request.session, sandbox)
-        return True
-    return False
-
-
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     prefix = "/s/" + request.sandbox.storefront_key + "/"
@@ -239,7 +228,7 @@ def _safe_next(request, default: str) -> str:
 def buyer_login(request):
     sandbox = request.sandbox
     home_url = _url("home", sandbox)
-    if not _buyer_pass_ensure(request, sandbox):
+    if not buyer_session.buyer_pass_ensure(request.session, sandbox, user=request.user):
         return _render(request, sandbox, "storefront/login.html", {"refused": BUYER_PASS_REFUSED}, status=403)
     form = BuyerLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
