@@ -340,7 +340,7 @@ class BrowserSession:
         owner = get_user_model().objects.filter(pk=owner_id).first() if owner_id else None
         if owner is None:
             raise BrowserSessionError(_("沙箱没有所有者，无法以考生身份打开后台页面"))
-        # the first backend that can load a user (login throttling's backend comes first and cannot)
+        # the first backend that can load a user
         backend = next(path for path in settings.AUTHENTICATION_BACKENDS
                        if hasattr(import_string(path), "get_user"))
         return self._new_django_session({
@@ -351,14 +351,15 @@ class BrowserSession:
         })
 
     def _buyer_session(self, nickname: str) -> str:
-        """A storefront session of an existing customer; grading never creates customers."""
+        """A storefront session of an existing customer (with the shop's buyer pass, which exam
+        shops require); grading never creates customers."""
         from shop_sim.models import Customer
-        from shop_sim.storefront.buyer import buyer_session_key
+        from shop_sim.storefront.buyer import buyer_session_data
 
         customer = Customer.objects.for_sandbox(self.sandbox).filter(nickname=nickname).first()
         if customer is None:
             raise BrowserSessionError(_("店铺中没有会员名为“%(name)s”的买家") % {"name": nickname})
-        return self._new_django_session({buyer_session_key(self.sandbox.pk): customer.pk})
+        return self._new_django_session(buyer_session_data(self.sandbox, customer))
 
     def _session_cookie(self, session_key: str) -> dict:
         from django.conf import settings

@@ -63,6 +63,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -373,6 +374,7 @@ class Person:
     buyer: object = None
     buyer_ws: object = None
     storefront: str = ""
+    storefront_link: str = ""  # the task page's link, with the shop's buyer pass
     order_ids: list[int] = field(default_factory=list)
     product_ids: list[int] = field(default_factory=list)
     pending_in: dict = field(default_factory=dict)
@@ -431,10 +433,12 @@ class Person:
         task_path = urlsplit(response.headers.get("Location", "")).path
         body, _ = await self.fetch("task", task_path, marker=MARKERS["task"])
         console = re.search(rb'<iframe class="console-frame"[^>]* src="([^"]+)"', body)
-        storefront = re.search(rb'href="(/s/[^/"]+/)"', body)
+        # the storefront link carries the shop's buyer pass: /s/<key>/buyer-pass/?buyer_pass=…
+        storefront = re.search(rb'href="((/s/[^/"]+/)[^"]*)"', body)
         if not console or not storefront:
             raise Failed("task page without console frame or storefront link")
-        self.storefront = storefront.group(1).decode()
+        self.storefront = storefront.group(2).decode()
+        self.storefront_link = unescape(storefront.group(1).decode())
         await self.fetch("task_console", console.group(1).decode(), status=302)
         body, _ = await self.fetch("orders", "/console/orders/", marker=MARKERS["orders"])
         self.order_ids = [int(x) for x in dict.fromkeys(re.findall(rb'/console/orders/(\d+)/', body))]
@@ -456,6 +460,7 @@ class Person:
                                            timeout=aiohttp.ClientTimeout(total=30),
                                            connector=aiohttp.TCPConnector(limit=2))
         login = self.storefront + "login/"
+        await self.fetch("buyer_pass", self.storefront_link, status=302, session=self.buyer)  # an exam shop's buyer
         body, _ = await self.fetch("buyer_login_form", login, marker=MARKERS["buyer_login"], session=self.buyer)
         form = {"csrfmiddlewaretoken": self.csrf(body), "nickname": f"lb{self.n}", "phone": ""}
         await self.fetch("buyer_login", login, data=form, status=302, session=self.buyer)

@@ -6,13 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import authenticate
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from .imports import MAX_BYTES
+from sandbox.accounts.forms import throttled_error
+from sandbox.accounts.throttling import TICKET, LoginThrottled, login_authenticate
+
+from .imports import MAX_BYTES, id_number_normalise
 from .manage_services import PHOTO_EXTENSIONS, ExamData
 from .models import Exam, Registration
 from .selectors import catalog_scenarios
@@ -164,10 +166,17 @@ class TicketLoginForm(forms.Form):
         self.user_cache = None
         super().__init__(*args, **kwargs)
 
+    wait_seconds = 0  # > 0: the ticket must wait before its next try (the view answers 429)
+
     def clean(self):
         ticket, id_number = self.cleaned_data.get("ticket_number"), self.cleaned_data.get("id_number")
         if ticket and id_number:
-            self.user_cache = authenticate(self.request, ticket_number=ticket, id_number=id_number)
+            try:
+                self.user_cache = login_authenticate(self.request, lane=TICKET, identity=id_number_normalise(ticket),
+                                                     ticket_number=ticket, id_number=id_number)
+            except LoginThrottled as exc:
+                self.wait_seconds = exc.seconds
+                raise throttled_error(exc) from None
             if self.user_cache is None:
                 raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         return self.cleaned_data

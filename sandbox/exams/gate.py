@@ -1,6 +1,8 @@
 """The exam's write gate: once a sitting's deadline has passed, none of its sandboxes takes a write,
 whether or not the auto-submit has run yet (the clock, not a job, decides). The deadline is also the
-latest freeze instant the grader counts up to (``sitting_freeze_at``)."""
+latest freeze instant the grader counts up to (``sitting_freeze_at``). And the exam's buyer policy:
+an exam shop's simulated buyers act only in the candidate's own session (or one opened with the pass
+link of the candidate's task page), never for someone who knows the key."""
 
 from __future__ import annotations
 
@@ -30,3 +32,8 @@ def sitting_write_refusal(sandbox_id: int) -> str | None:
     if timezone.now() >= sitting.deadline:
         return _("考试时间已到，不能再修改；作答已按交卷处理。")
     return None
+
+
+def sitting_buyer_pass_required(sandbox_id: int) -> bool:
+    """Exam shops require the buyer pass (practice and demo shops do not: see docs/exams.md)."""
+    return SittingTask.objects.filter(attempt__instance__sandbox_id=sandbox_id).exists()

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sandbox.accounts.views import throttled_response
+
 from . import manage_services, selectors
 from .forms import ExamForm, ExamPartForm, ExamPartMoveForm, ImportForm, RegistrationForm, TicketLoginForm
 from .imports import template_csv
@@ -298,4 +300,4 @@ def ticket_login(request):
     if request.method == "POST" and form.is_valid():
         auth_login(request, form.get_user())
         return redirect("/")
-    return render(request, "exams/login.html", {"form": form})
+    return throttled_response(render(request, "exams/login.html", {"form": form}), form)

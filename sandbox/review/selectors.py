@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sandbox.accounts.throttling import PASSWORD, TICKET, identities_limited
 from sandbox.exams.models import Exam, ManualScore, Registration, RegradePreview, ScoreReview, Sitting, SittingTask
 from sandbox.exams.scores import latest_reports, manual_latest
 from sandbox.practice.views import _localized as localized  # a report's {zh, en} text in the page's language
@@ -76,6 +77,7 @@ class BoardRow:
     events: int
     time_left: timedelta | None
     deadline: datetime | None
+    login_failures: int = 0  # > 0: the candidate's ticket or username is past its free login tries
 
     @property
     def in_progress(self) -> bool:
@@ -101,11 +103,17 @@ def sitting_status_label(sitting: Sitting | None, statuses: list[str]) -> str:
     return str(SUBMITTED)
 
 
+def registration_login_keys(registration: Registration) -> list[tuple[str, str]]:
+    """The login identities of a registered candidate: the ticket number and the username."""
+    return [(TICKET, registration.ticket_number), (PASSWORD, registration.candidate.get_username())]
+
+
 def board_rows(exam: Exam, *, now: datetime | None = None) -> list[BoardRow]:
-    """One row per registration in ticket order — four queries whatever the number of candidates."""
+    """One row per registration in ticket order — five queries whatever the number of candidates."""
     now = now or timezone.now()
     total = exam.parts.count()
-    registrations = list(exam.registrations.select_related("sitting").order_by("ticket_number"))
+    registrations = list(exam.registrations.select_related("sitting", "candidate").order_by("ticket_number"))
+    limited = identities_limited([key for r in registrations for key in registration_login_keys(r)], now=now)
     tasks = list(SittingTask.objects.filter(sitting__registration__exam=exam)
                  .values_list("sitting_id", "attempt__status", "attempt__instance__sandbox_id"))
     events = dict(ShopEvent.objects.filter(sandbox__scenario_instance__attempt__sitting_task__sitting__registration__exam=exam)
@@ -127,7 +135,8 @@ def board_rows(exam: Exam, *, now: datetime | None = None) -> list[BoardRow]:
             registration=registration, sitting=sitting, status=sitting_status_label(sitting, statuses),
             tasks_submitted=sum(1 for s in statuses if s != A.IN_PROGRESS), tasks_total=total,
             events=sum(events.get(sandbox_id, 0) for _status, sandbox_id in own),
-            time_left=time_left, deadline=deadline))
+            time_left=time_left, deadline=deadline,
+            login_failures=max((limited.get(key, 0) for key in registration_login_keys(registration)), default=0)))
     return rows
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sandbox.exams.models import Exam, ManualScore, RegradePreview, ScoreReview, Sitting, SittingTask
+from sandbox.exams.models import Exam, ManualScore, RegradePreview, Registration, ScoreReview, Sitting, SittingTask
 from sandbox.exams.scores import exam_results
 from sandbox.exams.services import sitting_event_record
 from sandbox.runtime.models import Attempt, AttemptReport
@@ -45,6 +45,21 @@ def _journal(attempt: Attempt, *, actor, action: str, **detail) -> None:
     sitting = _sitting_of(attempt)
     if sitting is not None:
         sitting_event_record(sitting=sitting, actor=actor, action=action, attempt=attempt.pk, **detail)
+
+
+# -- the live board --------------------------------------------------------------------------------
+
+def registration_login_unlock(*, registration: Registration, actor) -> None:
+    """解除登录限制: the candidate's ticket and username may try again at once. Journalled in the login
+    unlock journal (who, when) and, once the candidate has started, on their sitting too."""
+    from sandbox.accounts.throttling import login_unlock
+
+    with transaction.atomic():
+        login_unlock(keys=selectors.registration_login_keys(registration), actor=actor,
+                     detail={"exam": registration.exam_id, "registration": registration.pk})
+        sitting = Sitting.objects.filter(registration=registration).first()
+        if sitting is not None:
+            sitting_event_record(sitting=sitting, actor=actor, action="login_unlock")
 
 
 # -- results ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:exam_id>/board/", views.board, name="board"),
     path("<int:exam_id>/board/rows/", views.board_rows, name="board_rows"),
     path("<int:exam_id>/board/<int:registration_id>/extra-time/", views.extra_time, name="extra_time"),
+    path("<int:exam_id>/board/<int:registration_id>/unlock/", views.login_unlock, name="login_unlock"),
     path("<int:exam_id>/results/", views.results, name="results"),
     path("<int:exam_id>/publish/", views.publish, name="publish"),
     path("<int:exam_id>/export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),

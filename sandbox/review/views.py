@@ -118,6 +118,18 @@ def extra_time(request, exam_id: int, registration_id: int):
     return render(request, "review/board.html", _board_context(exam, bound={registration.pk: form}), status=400)
 
 
+@require_POST
+@login_required
+@review_required
+def login_unlock(request, exam_id: int, registration_id: int):
+    """解除登录限制 for one candidate of this exam (someone else's wrong tries slowed their login)."""
+    exam = _exam(exam_id)
+    registration = get_object_or_404(exam.registrations.select_related("candidate"), pk=registration_id)
+    services.registration_login_unlock(registration=registration, actor=request.user)
+    messages.success(request, _("已解除 %(who)s 的登录限制") % {"who": f"{registration.ticket_number} {registration.full_name}"})
+    return redirect("review:board", exam_id=exam.pk)
+
+
 # -- results ---------------------------------------------------------------------------------------
 
 @require_GET

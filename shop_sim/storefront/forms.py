@@ -37,6 +37,12 @@ class BuyerLoginForm(forms.Form):
         return self.cleaned_data["nickname"].strip()
 
 
+class BuyerPassForm(forms.Form):
+    """The owner's pass link's query (``?buyer_pass=…``); whether it is this shop's pass the view decides."""
+
+    buyer_pass = forms.CharField(max_length=64)
+
+
 def spec_groups(product: Product, skus: list[Sku]) -> list[dict]:
     """The product's sale specs as radio groups; a value is disabled when every SKU having it is
     sold out (the page's script refines this per chosen combination)."""

@@ -18,6 +18,7 @@ urlpatterns = [
     path("item/<int:product_id>/buy/", views.cart_add, name="cart_add"),
     path("login/", views.buyer_login, name="buyer_login"),
     path("logout/", views.buyer_logout, name="buyer_logout"),
+    path("buyer-pass/", views.buyer_pass, name="buyer_pass"),
     path("cart/", views.cart, name="cart"),
     path("cart/<int:cartitem_id>/update/", views.cart_update, name="cart_update"),
     path("cart/<int:cartitem_id>/remove/", views.cart_remove, name="cart_remove"),

@@ -28,7 +28,7 @@ from shop_sim.tenancy import frameable, write_refused_response
 
 from . import buyer as buyer_session
 from .forms import (
-    AddToCartForm, BuyerLoginForm, CartQuantityForm, CheckoutForm, RefundRequestForm, ReturnShipForm,
+    AddToCartForm, BuyerLoginForm, BuyerPassForm, CartQuantityForm, CheckoutForm, RefundRequestForm, ReturnShipForm,
 )
 
 PAGE_SIZE = 20
@@ -210,6 +210,11 @@ def product(request, product_id: int):
 
 # --- buyer identity ------------------------------------------------------------------------------
 
+BUYER_PASS_REFUSED = _lazy("这家店铺只允许店主本人以模拟买家身份操作：请在登录了店主账号的浏览器中打开店铺前台，"
+                           "或使用店主页面上的“打开店铺前台”链接。")
+BUYER_PASS_INVALID = _lazy("这个买家链接无效，请从店主页面重新打开店铺前台。")
+
+
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     prefix = "/s/" + request.sandbox.storefront_key + "/"
@@ -223,6 +228,8 @@ def _safe_next(request, default: str) -> str:
 def buyer_login(request):
     sandbox = request.sandbox
     home_url = _url("home", sandbox)
+    if not buyer_session.buyer_pass_ensure(request.session, sandbox, user=request.user):
+        return _render(request, sandbox, "storefront/login.html", {"refused": BUYER_PASS_REFUSED}, status=403)
     form = BuyerLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -236,6 +243,19 @@ def buyer_login(request):
             messages.success(request, _("欢迎，%(name)s") % {"name": customer.nickname})
             return redirect(_safe_next(request, home_url))
     return _render(request, sandbox, "storefront/login.html", {"form": form, "next": _safe_next(request, "")})
+
+
+@storefront_view
+@require_http_methods(["GET"])
+def buyer_pass(request):
+    """The owner's pass link (``?buyer_pass=…``): this browser may act as the shop's buyers from now on
+    (then the shop's home, so the pass does not stay in the address bar)."""
+    sandbox = request.sandbox
+    form = BuyerPassForm(request.GET)
+    if not form.is_valid() or not buyer_session.buyer_pass_valid(sandbox, form.cleaned_data["buyer_pass"]):
+        return _render(request, sandbox, "storefront/login.html", {"refused": BUYER_PASS_INVALID}, status=400)
+    buyer_session.buyer_pass_grant(request.session, sandbox)
+    return redirect(_url("home", sandbox))
 
 
 @storefront_view

@@ -284,6 +284,18 @@ def test_a_named_buyer_sees_their_orders_and_an_unknown_one_scores_zero(session,
     assert "店铺中没有会员名为“陌生人”的买家" in unknown.message
 
 
+def test_the_graders_named_buyer_works_in_an_exam_shop_where_a_stranger_cannot_log_in(session, shop, make_user):
+    from tests.unit.exam_helpers import exam_shop_mark
+
+    exam_shop_mark(shop["sandbox"], examiner=make_user("kaoping_page", role="examiner"))
+    stranger = session.page("buyer")
+    stranger.goto(session.storefront_url("/login/"))
+    assert "只允许店主本人以模拟买家身份操作" in stranger.content()
+    result = grade(Ctx(session), path="/orders/", buyer="买家小明",
+                   asserts=[{"text": "你好，买家小明"}, {"text": "我的订单"}])
+    assert result.score == Decimal("10.00"), result.message
+
+
 def test_a_console_page_of_a_sandbox_without_owner_scores_zero(pool, live_server_url, make_sandbox):
     orphan = make_sandbox(owner=None, name="无主店铺")
     with BrowserSession(pool, base_url=live_server_url, sandbox=orphan) as session:

@@ -16,7 +16,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from sandbox.exams.models import Exam, ExamPart, Registration, Sitting
-from shop_sim.models import Order, ShopEvent
+from shop_sim.models import Customer, Order, ShopEvent
+from shop_sim.storefront.buyer import buyer_pass_url
 
 SLUG = "order-fulfilment"
 START_TIMEOUT_MS = 60_000  # provisioning the shop (the first time: its template too)
@@ -78,7 +79,7 @@ def test_a_candidate_sits_a_one_task_paper(new_page, login, examinee):
     expect(timer).not_to_have_text(first, timeout=3000)  # it ticks
     store = page.get_by_role("link", name="打开店铺前台")
     assert store.get_attribute("target") == "_blank"
-    assert store.get_attribute("href") == f"/s/{task.attempt.instance.sandbox.storefront_key}/"
+    assert store.get_attribute("href") == buyer_pass_url(task.attempt.instance.sandbox)  # the shop's buyer pass
     expect(page.get_by_role("navigation", name="试题").get_by_role("link", name=re.compile("订单处理"))) \
         .to_have_attribute("aria-current", "page")
 
@@ -106,6 +107,32 @@ def test_a_candidate_sits_a_one_task_paper(new_page, login, examinee):
     assert sitting.status == Sitting.Status.SUBMITTED and not sitting.auto_submitted
     page.goto("/sitting/")
     expect(page.get_by_role("row").filter(has_text="四级实操考试（测试）")).to_contain_text("已交卷")
+
+
+def test_the_exam_shops_buyers_are_the_candidates_alone(new_page, login, examinee):
+    """打开店铺前台 makes the candidate's browser the shop's buyer; a stranger's browser with the
+    storefront key and a member name is refused and creates no customer."""
+    candidate, make_exam = examinee
+    make_exam()
+    page = new_page()
+    sitting = _start(page, login, candidate)
+    sandbox = sitting.tasks.select_related("attempt__instance__sandbox").get().attempt.instance.sandbox
+    customers = Customer.objects.for_sandbox(sandbox).count()
+
+    with page.expect_popup() as popup:
+        page.get_by_role("link", name="打开店铺前台").click()
+    shop = popup.value
+    expect(shop).to_have_url(re.compile(rf"/s/{re.escape(sandbox.storefront_key)}/$"))  # the pass left the bar
+    shop.goto(f"/s/{sandbox.storefront_key}/login/")
+    shop.get_by_label("会员名").fill("考生自己的买家")
+    shop.get_by_role("button", name="登录").click()
+    expect(shop.get_by_text("欢迎，考生自己的买家")).to_be_visible()
+
+    stranger = new_page()
+    stranger.goto(f"/s/{sandbox.storefront_key}/login/")
+    expect(stranger.get_by_role("alert")).to_contain_text("只允许店主本人以模拟买家身份操作")
+    expect(stranger.get_by_label("会员名")).to_have_count(0)
+    assert Customer.objects.for_sandbox(sandbox).count() == customers + 1
 
 
 def test_past_the_deadline_a_write_in_the_frame_is_refused(new_page, login, examinee):

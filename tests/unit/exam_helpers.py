@@ -39,3 +39,23 @@ def exam_create(*, created_by, minutes: int = 90, opens_ago: timedelta = timedel
 def registration_create(*, exam: Exam, candidate, ticket: str, id_number: str = "", name: str = "张三") -> Registration:
     return Registration.objects.create(exam=exam, candidate=candidate, full_name=name,
                                        id_number=id_number or f"ID{ticket}", ticket_number=ticket)
+
+
+def exam_shop_mark(sandbox, *, examiner) -> None:
+    """Make ``sandbox`` the shop of an exam task with ORM rows only (no scenario, no provisioning):
+    what the exams app's policies look at (its buyers then need the buyer pass)."""
+    import uuid as uuid_module
+
+    from sandbox.exams.models import Sitting, SittingTask
+    from sandbox.runtime.models import Attempt
+    from task_scenarios.models import ScenarioInstance
+
+    now = timezone.now()
+    exam = Exam.objects.create(name="考试", window_start=now, window_end=now + timedelta(hours=2), created_by=examiner)
+    part = ExamPart.objects.create(exam=exam, position=1, scenario_slug="x", weight=Decimal("1"))
+    registration = Registration.objects.create(exam=exam, candidate=sandbox.owner, full_name="考生", id_number="1",
+                                               ticket_number=f"M{sandbox.pk:08d}")
+    instance = ScenarioInstance.objects.create(sandbox=sandbox, scenario_uuid=uuid_module.uuid4(), slug="x",
+                                               version=1, seed=1, baseline=b"")
+    attempt = Attempt.objects.create(candidate=sandbox.owner, instance=instance, mode=Attempt.Mode.EXAM)
+    SittingTask.objects.create(sitting=Sitting.objects.create(registration=registration), part=part, attempt=attempt)

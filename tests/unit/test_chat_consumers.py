@@ -336,3 +336,28 @@ def test_buyer_rate_limit(shop, monkeypatch):
     assert [r["type"] for r in replies] == ["message", "message", "message", "error"]
     assert "发送太频繁" in replies[-1]["message"]
     assert ChatMessage.objects.count() == 3
+
+
+def test_in_an_exam_shop_a_session_without_the_buyer_pass_cannot_chat(shop, make_user):
+    """Someone who knows the key and a member name gets no buyer socket in an exam shop (finding 5);
+    the grader's buyer session (buyer_session_data: the pass included) does."""
+    from shop_sim.storefront.buyer import buyer_session_data
+    from tests.unit.exam_helpers import exam_shop_mark
+
+    sandbox, buyer = shop["sandbox"], shop["buyer"]
+    exam_shop_mark(sandbox, examiner=make_user("kaoping_chat", role="examiner"))
+
+    without_pass = buyer_cookie(sandbox, buyer)  # what a storefront login made without the pass holds
+    store = SessionStore()
+    for name, value in buyer_session_data(sandbox, buyer).items():
+        store[name] = value
+    store.create()
+
+    async def run():
+        code = await closed_with(socket(buyer_path(sandbox), without_pass))
+        comm = await connected(socket(buyer_path(sandbox), store.session_key))
+        await comm.disconnect()
+        return code
+
+    assert async_to_sync(run)() == consumers.CLOSE_FORBIDDEN
+    assert not ChatMessage.objects.exists()

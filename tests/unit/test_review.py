@@ -18,6 +18,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from sandbox.accounts.models import LoginThrottle, LoginUnlock
 from sandbox.exams.models import (
     Exam, ExamPart, ManualScore, RegradePreview, Registration, ScoreReview, Sitting, SittingEvent,
 )
@@ -154,6 +155,7 @@ def _urls(w, *, other=False):
     p = (w["other_preview"] if other else w["preview"]).pk
     scoped = [
         ("post", url("extra_time", exam_id=e, registration_id=r)),
+        ("post", url("login_unlock", exam_id=e, registration_id=r)),
         ("get", url("attempt_detail", exam_id=e, attempt_id=a)),
         ("get", url("evidence", exam_id=e, attempt_id=a, version=1, criterion="ship_orders", filename="s.png")),
         ("post", url("regrade_preview", exam_id=e, attempt_id=a)),
@@ -175,7 +177,7 @@ def _state():
     return (Exam.objects.filter(results_published_at__isnull=False).count(), ManualScore.objects.count(),
             RegradePreview.objects.count(), AttemptReport.objects.count(),
             ScoreReview.objects.filter(status="open").count(), SittingEvent.objects.count(),
-            list(Registration.objects.values_list("extra_minutes", flat=True)))
+            list(Registration.objects.values_list("extra_minutes", flat=True)), LoginUnlock.objects.count())
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, world):
@@ -305,6 +307,50 @@ def test_granting_extra_time_moves_the_deadline_and_is_journaled(ex, exam, enrol
     event = SittingEvent.objects.get(sitting=sitting, action="extra_time")
     assert event.actor == examiner.username and event.detail["minutes"] == 15 and event.detail["reason"] == "断网 15 分钟"
     assert "已延长 15 分钟" in html(ex.get(url("board", exam_id=exam.pk)))
+
+
+def _wrong_ticket_tries(client, registration, n=5):
+    """A neighbour in the hall types someone else's ticket number with wrong ID numbers."""
+    for _ in range(n):
+        client.post(reverse("exams:ticket_login"), {"ticket_number": registration.ticket_number,
+                                                    "id_number": "110105199003071230"}, REMOTE_ADDR="10.0.0.7")
+
+
+def test_an_examiner_unlocks_a_candidates_login_from_the_board_and_it_is_journaled(
+        client, make_user, settings, exam, enrol, examiner):
+    settings.LOGIN_STEP_DELAY_SECONDS = 60
+    registration, other = enrol(exam), enrol(exam)
+    _sit(other)
+    _wrong_ticket_tries(client, registration)
+    refused = client.post(reverse("exams:ticket_login"), {"ticket_number": registration.ticket_number,
+                                                          "id_number": registration.id_number}, REMOTE_ADDR="10.0.0.7")
+    assert refused.status_code == 429
+    client.force_login(examiner)
+    page = html(client.get(url("board", exam_id=exam.pk)))
+    row = page.split(f'data-ticket="{registration.ticket_number}"')[1].split("</tr>")[0]
+    assert "登录受限（5 次输错）" in row and url("login_unlock", exam_id=exam.pk, registration_id=registration.pk) in row
+    assert "登录受限" not in page.split(f'data-ticket="{other.ticket_number}"')[1].split("</tr>")[0]
+
+    response = client.post(url("login_unlock", exam_id=exam.pk, registration_id=registration.pk))
+    assert response.status_code == 302 and response["Location"] == url("board", exam_id=exam.pk)
+    unlock = LoginUnlock.objects.get()
+    assert unlock.actor == examiner.username and unlock.at is not None
+    assert unlock.identities == [f"ticket:{registration.ticket_number}", f"password:{registration.candidate.username}"]
+    assert unlock.detail == {"exam": exam.pk, "registration": registration.pk}
+    assert not LoginThrottle.objects.exists()
+    assert "登录受限" not in html(client.get(url("board", exam_id=exam.pk)))
+    client.logout()
+    response = client.post(reverse("exams:ticket_login"), {"ticket_number": registration.ticket_number,
+                                                           "id_number": registration.id_number}, REMOTE_ADDR="10.0.0.7")
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_unlocking_a_candidate_who_started_is_journaled_on_the_sitting_too(ex, exam, enrol, examiner):
+    registration = enrol(exam)
+    sitting = _sit(registration)
+    ex.post(url("login_unlock", exam_id=exam.pk, registration_id=registration.pk))
+    event = SittingEvent.objects.get(sitting=sitting, action="login_unlock")
+    assert event.actor == examiner.username
 
 
 @pytest.mark.parametrize("minutes, reason, message", [
