@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,8 @@ from shop_sim.services.chat import chat_buyer_message
 from shop_sim.simulator import consumers
 from shop_sim.tenancy import ACTIVE_SANDBOX_SESSION_KEY
 from tests.unit.exam_helpers import exam_catalog, exam_create, registration_create
-from tests.unit.test_chat_consumers import MERCHANT_PATH, buyer_cookie, buyer_path, connected, socket
+from shop_sim.storefront.buyer import buyer_session_data
+from tests.unit.test_chat_consumers import MERCHANT_PATH, buyer_path, connected, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NO_QUEUE = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -51,7 +53,15 @@ def exam_shop(settings, tmp_path, make_user, candidate):
     session.save()
     return {"sitting": sitting, "task": task, "sandbox": sandbox, "buyer": buyer, "client": client,
             "merchant_cookie": client.cookies["sessionid"].value,
-            "buyer_cookie": buyer_cookie(sandbox, buyer)}
+            "buyer_cookie": _exam_buyer_cookie(sandbox, buyer)}
+
+
+def _exam_buyer_cookie(sandbox, customer) -> str:
+    """The buyer's session in an exam shop: the candidate's own, so it holds the buyer pass."""
+    store = SessionStore()
+    store.update(buyer_session_data(sandbox, customer))
+    store.create()
+    return store.session_key
 
 
 def _submit(shop):
