@@ -3,9 +3,10 @@ on any page a crawler reaches as each role — candidate (sitting an exam and pr
 (exams, board, results, report, manual scoring, 复核, replay, statistics), trainer (a class with a
 published task and a graded attempt), admin, a buyer on the storefront, and anonymous.
 
-The crawler starts at the role's home and follows same-origin links (in every frame: the exam
-workspace frames the back office) breadth-first, at most one URL per route shape (ids → N, query
-keys without values) and ``MAX_PAGES`` per role; it never follows links that log out, switch the
+The crawler starts at the role's home (a registered candidate's is the exam, so /practice/ is added)
+and follows same-origin links (in every frame: the exam workspace frames the back office)
+breadth-first, at most one URL per route shape (ids → N, query keys without values) and
+``MAX_PAGES`` per role; it never follows links that log out, switch the
 language, download files or act (every action here is a POST, so the GETs it follows change nothing).
 axe runs in every frame of every page; the failure lists page, rule and node for each finding.
 """
@@ -46,8 +47,8 @@ AXE_OPTIONS = {"resultTypes": ["violations"], "iframes": False}
 
 
 def _shape(url: str) -> str:
-    """One URL per route and template: ids and storefront keys become N and K, query values are dropped, and Django admin's
-    model pages (one template per kind of page) are one shape whatever the model."""
+    """One URL per route and template: ids and storefront keys become N and K, query values are
+    dropped, and Django admin's model pages (one template per kind of page) are one shape."""
     parts = urlsplit(url)
     keys = sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)})
     path = re.sub(r"\d+", "N", re.sub(r"^/s/[^/]+/", "/s/K/", parts.path))
@@ -86,9 +87,9 @@ def _links(page, origin: str, storefront: bool) -> list[str]:
 
 
 def crawl(page, origin: str, start: str, findings: list[str], *, storefront: bool = False) -> list[str]:
-    """Visits up to MAX_PAGES pages from ``start`` (paths separated by spaces) and appends one line per violating node. The
-    storefront (it knows buyers, not site users) is followed only when ``storefront`` is set; where
-    a page frames it, it is checked all the same."""
+    """Visits up to MAX_PAGES pages from ``start`` (paths separated by spaces) and appends one line
+    per violating node. The storefront (it knows buyers, not site users) is followed only when
+    ``storefront`` is set; where a page frames it, it is checked all the same."""
     queue, seen, visited = deque(origin + path for path in start.split()), set(), []
     while queue and len(visited) < MAX_PAGES:
         url = queue.popleft()
