@@ -31,6 +31,19 @@
     return offset;
   }
 
+  /* The vendored player's icon buttons, skip switch and replay frame carry no text: name them. */
+  function nameControls() {
+    var frame = box.querySelector("iframe");
+    if (frame) frame.title = box.dataset.msgFrame;
+    var skip = box.querySelector(".rr-controller input[type=checkbox]");
+    if (skip) skip.setAttribute("aria-label", box.dataset.msgSkip);
+    var buttons = box.querySelectorAll(".rr-controller__btns > button");
+    buttons.forEach(function (button, index) {
+      if (button.textContent.trim() || button.hasAttribute("aria-label")) return;
+      button.setAttribute("aria-label", index === 0 ? box.dataset.msgPlay : box.dataset.msgFullscreen);
+    });
+  }
+
   document.querySelectorAll("#journal .jump").forEach(function (button) {
     button.addEventListener("click", function () {
       var row = button.closest(".journal-row");
@@ -58,6 +71,7 @@
       },
     });
     meta = player.getMetaData();
+    nameControls();
     box.dataset.state = "ready";
     box.dataset.events = String(events.length);
     say("");
