@@ -7,8 +7,8 @@ Windows image would show a different UI to one candidate than to the next. Only 
 
 A database outage: a 503 page saying nothing was saved (DatabaseUnavailableMiddleware).
 
-A path with a control character (a NUL from ``%00``) names nothing here: 404 before any view or
-file lookup (UnroutablePathMiddleware). Every response says which browser features no page may use,
+A path parameter with a control character (a NUL from ``%00``) names nothing here: 404 before the
+view opens a file or queries with it (PathParameterGuardMiddleware). Every response says which browser features no page may use,
 and an HTML page made for a signed-in user is never stored by a browser or proxy
 (ResponseHeadersMiddleware).
 """
@@ -80,11 +80,12 @@ class DatabaseUnavailableMiddleware:
         return response
 
 
-class UnroutablePathMiddleware:
-    """No route of this site takes a control character, yet a ``str`` or ``path`` converter passes
-    one to the view — and a NUL reaching the file system (``os.stat``) or PostgreSQL raises
-    ValueError, a 500. Refused first, as the 404 it is. (Bytes that are not UTF-8 arrive
-    re-percent-encoded, e.g. ``%FF``, harmless text; they are left to the routes.)"""
+class PathParameterGuardMiddleware:
+    """No route of this site takes a control character, yet a ``str``, ``path`` or regex parameter
+    passes one to the view — and a NUL reaching the file system (``os.stat``) or PostgreSQL raises
+    ValueError, a 500. Refused before the view as the 404 it is; checked in ``process_view``, so the
+    404 page still gets every security header. (Bytes that are not UTF-8 arrive re-percent-encoded,
+    e.g. ``%FF``: harmless text, left to the views.)"""
 
     CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -92,9 +93,13 @@ class UnroutablePathMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if self.CONTROL.search(request.path_info):
-            raise Http404("no such page")
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        for value in (*view_args, *view_kwargs.values()):
+            if isinstance(value, str) and self.CONTROL.search(value):
+                raise Http404("no such page")
+        return None
 
 
 # Browser features no page of the site uses, denied to it and to every frame it embeds (the

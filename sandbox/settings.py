@@ -55,13 +55,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "sandbox.middleware.UnroutablePathMiddleware",  # a NUL in the path: 404 before anything opens a file
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sandbox.middleware.ChosenLanguageMiddleware",
     "sandbox.middleware.DatabaseUnavailableMiddleware",  # a database outage: 503 "nothing saved", not 500
     "django.middleware.common.CommonMiddleware",
+    "sandbox.middleware.PathParameterGuardMiddleware",  # a NUL in a URL parameter: 404 before the view
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "sandbox.middleware.ResponseHeadersMiddleware",  # Permissions-Policy; no-store on signed-in HTML

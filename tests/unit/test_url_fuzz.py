@@ -99,7 +99,11 @@ def test_no_path_parameter_value_is_a_server_error(world, role):
 
 @pytest.mark.parametrize("url", ["/practice/attempts/1/evidence/1/x/a.jpg%00.png", "/media/a%00b.png",
                                  "/s/ab%00cd/", "/admin/auth/user/1%00/change/", "/%00"])
-def test_a_nul_anywhere_in_the_path_is_a_plain_404(client, url):
-    """Refused before any view or file lookup (sandbox.middleware.UnroutablePathMiddleware)."""
-    response = Client(raise_request_exception=False).get(url)
+def test_a_nul_anywhere_in_the_path_is_a_plain_404(make_user, url):
+    """Refused before the view (sandbox.middleware.PathParameterGuardMiddleware), even for someone
+    signed in, with the usual security headers on the 404 page."""
+    client = Client(raise_request_exception=False)
+    client.force_login(make_user("nul_examiner", role="examiner"))
+    response = client.get(url)
     assert response.status_code == 404
+    assert "Content-Security-Policy" in response and "Permissions-Policy" in response
