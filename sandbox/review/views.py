@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sandbox.accounts.permissions import attempt_record_visible
 from sandbox.exams.models import Exam, RegradePreview, ScoreReview
 from sandbox.exams.scores import exam_results, latest_reports, manual_latest, task_score
 from sandbox.exams.services import ExamError, registration_extra_time_grant, sitting_expire_due
-from sandbox.accounts.permissions import attempt_record_visible
 from sandbox.practice.views import _report_context, _storefront_url
 from sandbox.runtime.evidence import evidence_file_response
 
