@@ -6,13 +6,20 @@ Windows image would show a different UI to one candidate than to the next. Only 
 (the language cookie set by ``set_language``) changes it.
 
 A database outage: a 503 page saying nothing was saved (DatabaseUnavailableMiddleware).
+
+A path parameter with a control character (a NUL from ``%00``) names nothing here: 404 before the
+view opens a file or queries with it (PathParameterGuardMiddleware). Every response says which browser features no page may use,
+and an HTML page made for a signed-in user is never stored by a browser or proxy
+(ResponseHeadersMiddleware).
 """
+
+import re
 
 import logging
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import check_for_language
@@ -71,3 +78,64 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class PathParameterGuardMiddleware:
+    """No route of this site takes a control character, yet a ``str``, ``path`` or regex parameter
+    passes one to the view — and a NUL reaching the file system (``os.stat``) or PostgreSQL raises
+    ValueError, a 500. Refused before the view as the 404 it is; checked in ``process_view``, so the
+    404 page still gets every security header. (Bytes that are not UTF-8 arrive re-percent-encoded,
+    e.g. ``%FF``: harmless text, left to the views.)"""
+
+    CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        for value in (*view_args, *view_kwargs.values()):
+            if isinstance(value, str) and self.CONTROL.search(value):
+                raise Http404("no such page")
+        return None
+
+
+# Browser features no page of the site uses, denied to it and to every frame it embeds (the
+# workspace frames the shop; a candidate's shop content must not ask for a camera or a payment).
+# The replay player's full-screen button is the one feature in use. Only names Chromium knows: an
+# unknown one is a console warning on every page (Debian's Chromium: bluetooth, web-share, battery).
+PERMISSIONS_POLICY = ", ".join([
+    "accelerometer=()", "autoplay=()", "camera=()", "clipboard-read=()", "display-capture=()",
+    "encrypted-media=()", "fullscreen=(self)", "gamepad=()", "geolocation=()", "gyroscope=()", "hid=()",
+    "idle-detection=()", "magnetometer=()", "microphone=()", "midi=()", "payment=()", "picture-in-picture=()",
+    "publickey-credentials-get=()", "screen-wake-lock=()", "serial=()", "usb=()",
+    "xr-spatial-tracking=()",
+])
+
+
+class ResponseHeadersMiddleware:
+    """Permissions-Policy on every response that passes (static files are answered by WhiteNoise
+    before this runs); ``Cache-Control: no-store`` on HTML for a signed-in user, so a candidate's
+    pages, a report or a class list do not stay in a shared exam-room PC's cache or a proxy's.
+    A response that set its own Cache-Control (evidence, photos, exports, never_cache views) keeps it;
+    JSON (the recording ingest, the replay's events) is left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if "Cache-Control" not in response and response.get("Content-Type", "").startswith("text/html") \
+                and self._signed_in(request):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+    @staticmethod
+    def _signed_in(request) -> bool:
+        try:
+            return request.user.is_authenticated
+        except (OperationalError, InterfaceError):  # the session is in a database that is down
+            return True  # cannot tell: do not let it be stored

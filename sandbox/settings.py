@@ -59,8 +59,10 @@ MIDDLEWARE = [
     "sandbox.middleware.ChosenLanguageMiddleware",
     "sandbox.middleware.DatabaseUnavailableMiddleware",  # a database outage: 503 "nothing saved", not 500
     "django.middleware.common.CommonMiddleware",
+    "sandbox.middleware.PathParameterGuardMiddleware",  # a NUL in a URL parameter: 404 before the view
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sandbox.middleware.ResponseHeadersMiddleware",  # Permissions-Policy; no-store on signed-in HTML
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

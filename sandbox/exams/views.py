@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sandbox.accounts.permissions import registration_uploads_visible
 from sandbox.accounts.views import throttled_response
 
 from . import manage_services, selectors
@@ -222,8 +223,9 @@ def registration_edit(request, exam_id: int, registration_id: int):
         "photo_url": _photo_url(registration, "exams:registration_photo")}, status=400 if form.errors else 200)
 
 
-def _photo_response(registration: Registration):
-    if not registration.photo:
+def _photo_response(request, registration: Registration):
+    """The admission photo, for those who may see the registration's uploads (404 for anyone else)."""
+    if not registration_uploads_visible(request.user, registration) or not registration.photo:
         raise Http404("no photo")
     content_type = mimetypes.guess_type(registration.photo.name)[0] or "application/octet-stream"
     try:
@@ -247,7 +249,7 @@ def _photo_url(registration: Registration, view: str) -> str:
 @manager_required
 @require_GET
 def registration_photo(request, exam_id: int, registration_id: int):
-    return _photo_response(_registration(_exam(exam_id), registration_id))
+    return _photo_response(request, _registration(_exam(exam_id), registration_id))
 
 
 # -- admission tickets -----------------------------------------------------------------------------
@@ -287,7 +289,8 @@ def my_ticket(request, registration_id: int):
 @login_required
 @require_GET
 def my_ticket_photo(request, registration_id: int):
-    return _photo_response(get_object_or_404(selectors.candidate_registrations(request.user), pk=registration_id))
+    registration = get_object_or_404(selectors.candidate_registrations(request.user), pk=registration_id)
+    return _photo_response(request, registration)
 
 
 # -- ticket login ----------------------------------------------------------------------------------

@@ -20,4 +20,7 @@ def public_media(request, path: str):
     top = normalised.split("/", 1)[0]
     if top in PRIVATE_PREFIXES:
         raise Http404("not public")
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    try:
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+    except (OSError, ValueError):  # a name the file system refuses (too long, a NUL): no such file
+        raise Http404("no such file") from None

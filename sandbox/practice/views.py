@@ -4,7 +4,8 @@ Trainers (accounts.view_class_results): their classes, publishing, results, read
 
 Every attempt in a URL is looked up among the candidate's own practice attempts (another
 candidate's id is a 404), or for a trainer among the members of their own class. Evidence files
-are served by a view that checks the same, never from a public media URL.
+are served by a view that asks ``sandbox.accounts.permissions.attempt_record_visible`` (practice
+attempts only), never from a public media URL.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sandbox.accounts.permissions import attempt_record_visible
+from sandbox.runtime.evidence import evidence_file_response
 from sandbox.runtime.models import Attempt, AttemptReport
 from sandbox.runtime.services import evidence_dir_for
 from shop_sim.tenancy import ACTIVE_SANDBOX_SESSION_KEY
@@ -32,7 +35,6 @@ from .services import PracticeError
 
 PENDING_SESSION_KEY = "practice_grading"
 POLL_SECONDS = 2
-EVIDENCE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 
 candidate_required = permission_required("accounts.sit_exam", raise_exception=True)
 trainer_required = permission_required("accounts.view_class_results", raise_exception=True)
@@ -284,28 +286,14 @@ def practice_reset(request, attempt_id: int):
 @require_GET
 @login_required
 def practice_evidence(request, attempt_id: int, version: int, criterion: str, filename: str):
-    """An evidence screenshot, only for the owner of a practice attempt and for reviewers
-    (examiners, trainers); anyone else gets a 404, as if it did not exist."""
-    attempt = get_object_or_404(Attempt.objects.only("id", "candidate_id", "mode"), pk=attempt_id)
-    own_practice = attempt.candidate_id == request.user.pk and attempt.mode == Attempt.Mode.PRACTICE
-    if not own_practice and not request.user.has_perm("accounts.review_attempts"):
-        raise Http404("not yours")  # an exam's evidence is the examiners' to release
+    """An evidence screenshot of a practice attempt, for those who may see its record (its
+    candidate, a trainer of their class, an administrator); anyone else gets a 404, as if it did
+    not exist. An exam's evidence is served only by the examiners' view."""
+    attempt = get_object_or_404(Attempt.objects.only("id", "candidate_id", "mode"), pk=attempt_id,
+                                mode=Attempt.Mode.PRACTICE)
+    if not attempt_record_visible(request.user, attempt):
+        raise Http404("not yours")
     return evidence_file_response(attempt, version, criterion, filename)
-
-
-def evidence_file_response(attempt: Attempt, version: int, criterion: str, filename: str) -> FileResponse:
-    """The screenshot file of a stored report version, after the caller checked who is asking: 404
-    unless the version exists and the path stays inside its evidence folder with an image suffix."""
-    if not AttemptReport.objects.filter(attempt=attempt, version=version).exists():
-        raise Http404("no such report")
-    root = evidence_dir_for(attempt.pk, version).resolve()
-    target = (root / criterion / filename).resolve()
-    content_type = EVIDENCE_TYPES.get(target.suffix.lower())
-    if content_type is None or not target.is_relative_to(root) or not target.is_file():
-        raise Http404("no such evidence")
-    response = FileResponse(target.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 # -- trainer pages ---------------------------------------------------------------------------------
@@ -402,6 +390,8 @@ def class_attempt(request, trainingclass_id: int, attempt_id: int):
     training_class = _class(request, trainingclass_id)
     attempt = get_object_or_404(selectors.practice_attempts().filter(candidate__training_classes=training_class),
                                 pk=attempt_id)
+    if not attempt_record_visible(request.user, attempt):
+        raise Http404("not this trainer's")
     entry = selectors.catalog_entry(attempt.instance.slug)
     others = selectors.candidate_attempts(attempt.candidate).filter(instance__slug=attempt.instance.slug)
     return render(request, "practice/class_attempt.html", {

@@ -44,8 +44,10 @@ def candidate_exam_attempt(*, user, attempt_id: int) -> Attempt | None:
 
 
 def replay_task(attempt_id: int) -> SittingTask | None:
-    """The exam task behind a replay URL (examiners see every exam attempt), or None."""
-    return (SittingTask.objects.filter(attempt_id=attempt_id, attempt__mode=Attempt.Mode.EXAM)
+    """The exam task behind a replay URL, or None. (``attempt__pk``, not ``attempt_id``: a URL id
+    beyond the database's integers is then no match, where the foreign key column's lookup raised
+    OverflowError.)"""
+    return (SittingTask.objects.filter(attempt__pk=attempt_id, attempt__mode=Attempt.Mode.EXAM)
             .select_related("attempt__candidate", "attempt__instance", "part", "sitting__registration__exam")
             .first())
 

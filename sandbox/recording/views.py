@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
+from sandbox.accounts.permissions import attempt_record_visible
+
 from . import selectors
 from .forms import MAX_BODY_BYTES, RecordingBatchForm
 from .services import RecordingRefused, recording_chunk_store
@@ -55,9 +57,10 @@ def ingest(request, attempt_id: int):
     return JsonResponse({"ok": True, "stored": created, "seq": chunk.seq})
 
 
-def _task_or_404(attempt_id: int):
+def _task_or_404(request, attempt_id: int):
+    """The exam task behind a replay URL, if the user may see the attempt's record."""
     task = selectors.replay_task(attempt_id)
-    if task is None:
+    if task is None or not attempt_record_visible(request.user, task.attempt):
         raise Http404(_("没有这个考试作答"))
     return task
 
@@ -68,7 +71,7 @@ def _task_or_404(attempt_id: int):
 def replay(request, attempt_id: int):
     """回放: the rrweb player beside the journal, and what the candidate changed in the shop.
     ``?blind=1`` leaves out who the candidate is (for manual marking with names hidden)."""
-    task = _task_or_404(attempt_id)
+    task = _task_or_404(request, attempt_id)
     blind = request.GET.get("blind") == "1"
     stats = selectors.recording_stats(attempt_id)
     offset = selectors.clock_offset_ms(attempt_id)
@@ -86,5 +89,5 @@ def replay(request, attempt_id: int):
 @gzip_page
 def events(request, attempt_id: int):
     """The attempt's recording as one time-ordered rrweb event list (gzip when the browser takes it)."""
-    _task_or_404(attempt_id)
+    _task_or_404(request, attempt_id)
     return JsonResponse(selectors.recording_events(attempt_id), safe=False)

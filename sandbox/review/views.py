@@ -16,10 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sandbox.accounts.permissions import attempt_record_visible
 from sandbox.exams.models import Exam, RegradePreview, ScoreReview
 from sandbox.exams.scores import exam_results, latest_reports, manual_latest, task_score
 from sandbox.exams.services import ExamError, registration_extra_time_grant, sitting_expire_due
-from sandbox.practice.views import _report_context, _storefront_url, evidence_file_response
+from sandbox.practice.views import _report_context, _storefront_url
+from sandbox.runtime.evidence import evidence_file_response
 
 from . import exports, selectors, services
 from .forms import ExtraTimeForm, ManualScoreForm, ScoreReviewResolveForm
@@ -37,9 +39,11 @@ def _exam(exam_id: int) -> Exam:
     return get_object_or_404(Exam, pk=exam_id)
 
 
-def _attempt(exam: Exam, attempt_id: int):
+def _attempt(exam: Exam, attempt_id: int, user):
+    """One of this exam's attempts, if ``user`` may see its record (the same rule as every view
+    serving an attempt's reports, evidence or recording)."""
     attempt = selectors.attempt_detail(exam, attempt_id)
-    if attempt is None:
+    if attempt is None or not attempt_record_visible(user, attempt):
         raise Http404("not an attempt of this exam")
     return attempt
 
@@ -206,7 +210,7 @@ def _regrade_context(request, exam: Exam, attempt) -> dict:
 @review_required
 def attempt_detail(request, exam_id: int, attempt_id: int):
     exam = _exam(exam_id)
-    attempt = _attempt(exam, attempt_id)
+    attempt = _attempt(exam, attempt_id, request.user)
     report_context = _report_context(request, attempt, url_name="review:evidence", url_kwargs={"exam_id": exam.pk})
     history = selectors.manual_history(attempt)
     if report_context["shown"] is not None:
@@ -227,7 +231,7 @@ def attempt_detail(request, exam_id: int, attempt_id: int):
 @review_required
 def evidence(request, exam_id: int, attempt_id: int, version: int, criterion: str, filename: str):
     """An evidence screenshot of one of this exam's attempts (the same path checks as practice)."""
-    attempt = _attempt(_exam(exam_id), attempt_id)
+    attempt = _attempt(_exam(exam_id), attempt_id, request.user)
     return evidence_file_response(attempt, version, criterion, filename)
 
 
@@ -241,7 +245,7 @@ def _back_to_regrade(exam: Exam, attempt) -> HttpResponse:
 @review_required
 def regrade_preview(request, exam_id: int, attempt_id: int):
     exam = _exam(exam_id)
-    attempt = _attempt(exam, attempt_id)
+    attempt = _attempt(exam, attempt_id, request.user)
     try:
         services.regrade_preview_request(attempt=attempt, actor=request.user)
     except ReviewError as exc:
@@ -258,7 +262,7 @@ def regrade_status(request, exam_id: int, attempt_id: int):
     """The regrade section, polled while a dry run or a confirmed regrade is under way; once the
     regrade has stored its new version the whole page reloads to show it."""
     exam = _exam(exam_id)
-    attempt = _attempt(exam, attempt_id)
+    attempt = _attempt(exam, attempt_id, request.user)
     waiting = request.session.get(REGRADE_SESSION_KEY, {}).get(str(attempt.pk))
     if waiting is not None and attempt.reports.count() > waiting:
         pending = dict(request.session.get(REGRADE_SESSION_KEY, {}))
@@ -276,7 +280,7 @@ def regrade_status(request, exam_id: int, attempt_id: int):
 @review_required
 def regrade_confirm(request, exam_id: int, attempt_id: int, preview_id: int):
     exam = _exam(exam_id)
-    attempt = _attempt(exam, attempt_id)
+    attempt = _attempt(exam, attempt_id, request.user)
     preview = get_object_or_404(RegradePreview, pk=preview_id, attempt=attempt)
     versions = attempt.reports.count()
     try:

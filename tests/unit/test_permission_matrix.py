@@ -81,8 +81,9 @@ RULES: dict[str, dict[str, Rule]] = {
     "practice": {"*": CANDIDATE_OWN, "practice_list": CANDIDATE_LIST,
                  "class_list": CLASS_STAFF, "class_detail": CLASS_STAFF, "class_publish": CLASS_STAFF,
                  "class_unpublish": CLASS_STAFF, "class_results": CLASS_STAFF, "class_attempt": CLASS_STAFF,
-                 # the owner's practice evidence, and reviewers' (accounts.review_attempts); others 404
-                 "practice_evidence": Rule.of(allowed=(CAND, EXAMINER, TRAINER, ADMIN))},
+                 # the owner's practice evidence, their class's trainer's and the admin's; others 404
+                 # (sandbox.accounts.permissions; every role × media route: test_media_access.py)
+                 "practice_evidence": Rule.of(allowed=(CAND, TRAINER, ADMIN))},
     "exams": {"*": EXAM_STAFF, "ticket_login": PUBLIC,
               "my_ticket": OWN_ONLY, "my_ticket_photo": OWN_ONLY},
     "workspace": {"*": CANDIDATE_OWN, "sitting_list": CANDIDATE_LIST},

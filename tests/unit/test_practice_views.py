@@ -265,7 +265,7 @@ def test_an_exam_attempt_is_not_a_practice_page(me, candidate, klass):
     assert me.post(url("practice_grade", attempt_id=exam.pk)).status_code == 404
 
 
-def test_evidence_is_served_to_its_owner_and_reviewers_only(me, other, candidate, trainer, client, make_user):
+def test_evidence_is_served_to_its_owner_and_their_trainer_only(me, other, candidate, trainer, client, make_user):
     user, theirs = other
     _evidence(theirs)
     assert me.get(_evidence_url(theirs)).status_code == 404  # another candidate
@@ -278,24 +278,30 @@ def test_evidence_is_served_to_its_owner_and_reviewers_only(me, other, candidate
                 _evidence_url(theirs, name="missing.png")):
         assert owner.get(bad).status_code == 404
     reviewer = Client()
-    reviewer.force_login(trainer)
+    reviewer.force_login(trainer)  # the trainer of their class
     assert reviewer.get(_evidence_url(theirs)).status_code == 200
+    stranger = Client()
+    stranger.force_login(make_user("peixun_b", role="trainer"))  # a trainer with no class
+    assert stranger.get(_evidence_url(theirs)).status_code == 404
     examiner = Client()
-    examiner.force_login(make_user("kaoping_a", role="examiner"))
-    assert examiner.get(_evidence_url(theirs)).status_code == 200
+    examiner.force_login(make_user("kaoping_a", role="examiner"))  # practice is not the examiners'
+    assert examiner.get(_evidence_url(theirs)).status_code == 404
     anonymous = Client()
     assert anonymous.get(_evidence_url(theirs)).status_code == 302
 
 
-def test_an_exams_evidence_is_not_served_to_its_candidate(me, candidate, klass, trainer):
+def test_an_exams_evidence_is_not_served_by_the_practice_route(me, candidate, klass, trainer, make_user):
+    """Not to its candidate, nor to their trainer (issue #10 finding 3: 200 where /review/ is a 403),
+    nor to an examiner: exam evidence is served by the review route only."""
     exam = runtime.attempt_start(candidate=candidate, scenario_slug=SLUG, seed=3, mode="exam")
     runtime.attempt_submit(attempt=exam, actor=candidate)
     runtime.attempt_grade(attempt=exam)
     _evidence(exam)
     assert me.get(_evidence_url(exam)).status_code == 404
-    reviewer = Client()
-    reviewer.force_login(trainer)
-    assert reviewer.get(_evidence_url(exam)).status_code == 200
+    for user in (trainer, make_user("kaoping_b", role="examiner")):
+        reviewer = Client()
+        reviewer.force_login(user)
+        assert reviewer.get(_evidence_url(exam)).status_code == 404
 
 
 def test_a_request_queued_for_long_says_the_worker_may_be_down(me, attempt, settings, monkeypatch):
