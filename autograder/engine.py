@@ -26,6 +26,10 @@ GRADER_VERSION = "2026.11.1"
 CENT = Decimal("0.01")
 
 
+class GradingBudgetExceeded(Exception):
+    """The whole grade ran past its wall-clock budget; no report (a partial one would look final)."""
+
+
 @dataclass(frozen=True)
 class CriterionReport:
     """One rubric line of the report, in rubric order."""
@@ -148,8 +152,12 @@ def run_criterion(*, scenario, criterion, params: dict[str, Any], sandbox, insta
 
 
 def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser_session=None,
-          evidence_dir: Path | None = None) -> GradeReport:
-    """Score ``instance``'s (frozen) sandbox against ``scenario``'s rubric for its variant."""
+          evidence_dir: Path | None = None, budget_seconds: float | None = None) -> GradeReport:
+    """Score ``instance``'s (frozen) sandbox against ``scenario``'s rubric for its variant.
+
+    ``budget_seconds``: wall-clock budget of the whole grade, looked at before each criterion (each
+    bounds itself: page checks by their timeouts, file checks by their child process); past it
+    GradingBudgetExceeded is raised and no report is made."""
     started = time.monotonic()
     if str(instance.scenario_uuid) != scenario.uuid or instance.version != scenario.version:
         raise ValueError(f"instance is {instance.scenario_uuid} v{instance.version}, "
@@ -158,11 +166,15 @@ def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser
     sandbox = instance.sandbox
     if evidence_dir is not None:
         Path(evidence_dir).mkdir(parents=True, exist_ok=True)
-    criteria = tuple(
-        run_criterion(scenario=scenario, criterion=criterion, params=params, sandbox=sandbox, instance=instance,
-                      uploads=uploads, browser_session=browser_session, evidence_dir=evidence_dir)
-        for criterion in scenario.rubric
-    )
+    reports = []
+    for criterion in scenario.rubric:
+        if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+            raise GradingBudgetExceeded(f"grading took more than {budget_seconds:g} s; stopped before "
+                                        f"criterion {criterion.id}")
+        reports.append(run_criterion(scenario=scenario, criterion=criterion, params=params, sandbox=sandbox,
+                                     instance=instance, uploads=uploads, browser_session=browser_session,
+                                     evidence_dir=evidence_dir))
+    criteria = tuple(reports)
     earned = sum((c.result.score for c in criteria), Decimal(0))
     scope = scenario.spec.scope
     collateral_error = ""
