@@ -112,6 +112,8 @@ def _read_csv(data: bytes) -> pd.DataFrame:
 def _read_xlsx(data: bytes, sheet: str | int) -> pd.DataFrame:
     try:
         book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
+    except MemoryError:
+        raise  # over the parse's memory budget (read_upload), not a damaged file
     except Exception:  # BadZipFile, InvalidFileException, KeyError from a zip that is not a workbook
         raise FileProblem(_("无法读取 Excel 文件：文件已损坏，或不是 .xlsx 格式")) from None
     names = book.sheet_names
@@ -121,6 +123,8 @@ def _read_xlsx(data: bytes, sheet: str | int) -> pd.DataFrame:
         raise FileProblem(_("Excel 文件只有 %(n)d 个工作表") % {"n": len(names)})
     try:
         frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+    except MemoryError:
+        raise
     except Exception:
         raise FileProblem(_("无法读取 Excel 工作表的内容")) from None
     return frame.map(_cell) if not frame.empty else frame

@@ -265,3 +265,47 @@ def test_normalize_datetime(value, expected):
 def test_subcheck_and_compare_params_refused(bad):
     with pytest.raises(ValidationError):
         FileParams.model_validate(bad)
+
+
+def _timed_grade(path: Path):
+    import time
+
+    started = time.monotonic()
+    result = grade(path)
+    return result, time.monotonic() - started
+
+
+def test_a_workbook_bomb_costs_its_criterion_in_seconds_with_a_clear_message(tmp_path):
+    from bench.table_files import xlsx_table
+
+    bomb = write(tmp_path, "clean.xlsx", xlsx_table(600, 500, refs=False, header=HEADER.split(",")))  # 300 000 cells
+    result, seconds = _timed_grade(bomb)
+    assert seconds < 10
+    assert result.score == 0 and result.message.startswith("文件超出限制：")
+    assert result.actual["over_limits"] is True and result.error in (None, "")
+
+
+def test_a_table_within_the_counts_but_too_hungry_to_parse_is_stopped_by_the_memory_budget(tmp_path, settings):
+    from bench.table_files import xlsx_table
+
+    # counts raised so far that only the memory budget stands between 600 000 cells and the worker
+    # (the budget is what the parse may add to the worker's address space)
+    settings.FILE_LIMITS = {"rows": 10**6, "cells": 10**7, "zip_ratio": 10**6, "decompressed_bytes": 10**9,
+                            "parse_memory_bytes": 1024 * 1024}
+    path = write(tmp_path, "clean.xlsx", xlsx_table(60_000, 10, refs=False, header=HEADER.split(",")))
+    result, seconds = _timed_grade(path)
+    assert result.score == 0 and result.message == "文件超出限制：读取所需内存超过 1 MB，请只保留需要的数据"
+    assert seconds < 30
+    # the worker itself is untouched: the next upload grades as before
+    settings.FILE_LIMITS = {}
+    assert grade(write(tmp_path, "next.csv", csv_text().encode())).score == Decimal(5)
+
+
+def test_a_table_too_slow_to_read_is_stopped_by_the_time_budget(tmp_path, settings):
+    from bench.table_files import xlsx_table
+
+    settings.FILE_LIMITS = {"seconds": 0.2}
+    path = write(tmp_path, "clean.xlsx", xlsx_table(20_000, 10, header=HEADER.split(",")))
+    result, seconds = _timed_grade(path)
+    assert result.score == 0 and result.message == "文件超出限制：读取超过 0.2 秒，请只保留需要的数据"
+    assert seconds < 5
