@@ -291,11 +291,11 @@ def test_a_table_within_the_counts_but_too_hungry_to_parse_is_stopped_by_the_mem
     # counts raised so far that only the memory budget stands between 600 000 cells and the worker
     # (the budget is what the parse may add to the worker's address space)
     settings.FILE_LIMITS = {"rows": 10**6, "cells": 10**7, "zip_ratio": 10**6, "decompressed_bytes": 10**9,
-                            "parse_memory_bytes": 1024 * 1024}
+                            "parse_memory_bytes": 1024 * 1024, "seconds": 120}
     path = write(tmp_path, "clean.xlsx", xlsx_table(60_000, 10, refs=False, header=HEADER.split(",")))
     result, seconds = _timed_grade(path)
     assert result.score == 0 and result.message == "文件超出限制：读取所需内存超过 1 MB，请只保留需要的数据"
-    assert seconds < 30
+    assert seconds < 60
     # the worker itself is untouched: the next upload grades as before
     settings.FILE_LIMITS = {}
     assert grade(write(tmp_path, "next.csv", csv_text().encode())).score == Decimal(5)
