@@ -4,17 +4,26 @@ Parsing a candidate's file is the one place where the grader's time and memory d
 candidate typed in. The checks in ``shop_sim.file_limits`` refuse what is obviously too big, but a
 parser can still be slower or hungrier than the counts suggest, and a grading worker that stalls
 or is killed by the kernel holds up every other candidate's grade. So the parse runs in a forked
-child: its address space is capped (RLIMIT_AS = what the worker already maps + the budget) and the
-parent stops waiting — and kills it — at the deadline. Fork (not spawn) because the child needs
+child: its address space is capped (RLIMIT_AS = what the worker already maps, less what malloc holds
+free in it, + the budget), so is
+its CPU time (RLIMIT_CPU: the budget is CPU seconds, so a busy machine does not turn a candidate's
+ordinary file into a refused one), and the parent stops waiting — and kills it — after
+WALL_FACTOR times the budget in wall-clock time, whatever the child is doing. Fork (not spawn) because the child needs
 the parent's loaded Django, pandas and active language, and must start in milliseconds; it never
 touches the parent's database connection or browser.
 """
 
 from __future__ import annotations
 
+import ctypes
+import math
 import multiprocessing
 import resource
+import signal
 from typing import Any, Callable
+
+# wall-clock seconds the parent waits per CPU second of budget (the machine may be shared)
+WALL_FACTOR = 3
 
 
 class BudgetExceeded(Exception):
@@ -37,12 +46,29 @@ def _mapped_bytes() -> int:
     return 0
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def _free_heap_bytes() -> int:
+    """Bytes glibc's malloc holds free inside what is already mapped: the child would reuse them
+    without growing its address space, so they count against its budget (0 off glibc)."""
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return 0
+    mallinfo2.restype = _MallInfo2
+    return int(mallinfo2().fordblks)
+
+
 def _child(conn, fn: Callable[..., Any], args: tuple, memory_bytes: int, seconds: float) -> None:
     try:
-        limit = _mapped_bytes() + memory_bytes
+        limit = max(_mapped_bytes() - _free_heap_bytes(), 0) + memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        cpu = int(seconds) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        cpu = max(1, math.ceil(seconds))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # SIGXCPU at the soft limit
         try:
             result = ("ok", fn(*args))
         except MemoryError:
@@ -59,19 +85,21 @@ def _child(conn, fn: Callable[..., Any], args: tuple, memory_bytes: int, seconds
 
 def call_bounded(fn: Callable[..., Any], *args: Any, seconds: float, memory_bytes: int) -> Any:
     """``fn(*args)`` run in a forked child; its result (pickled back) or the exception it raised.
-    Raises BudgetExceeded when the child is over ``seconds`` or ``memory_bytes``."""
+    Raises BudgetExceeded when the child is over ``seconds`` of CPU (or WALL_FACTOR × ``seconds``
+    of wall-clock time) or ``memory_bytes`` of address space beyond the parent's."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(send, fn, args, memory_bytes, seconds), daemon=True)
     child.start()
     send.close()
     try:
-        if not receive.poll(seconds):
+        if not receive.poll(seconds * WALL_FACTOR):
             raise BudgetExceeded("time")
         try:
             status, value = receive.recv()
-        except (EOFError, OSError):  # the child died without answering: killed for its memory
-            raise BudgetExceeded("memory") from None
+        except (EOFError, OSError):  # the child died without answering: SIGXCPU, or killed for memory
+            child.join(5)
+            raise BudgetExceeded("time" if child.exitcode == -signal.SIGXCPU else "memory") from None
     finally:
         receive.close()
         if child.is_alive():

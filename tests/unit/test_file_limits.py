@@ -108,6 +108,11 @@ def _allocate(megabytes):
     return len(bytearray(megabytes * 1024 * 1024))
 
 
+def _spin():
+    while True:
+        pass
+
+
 def _fail():
     raise LookupError("bad cell")
 
@@ -117,6 +122,9 @@ def test_a_bounded_call_stops_at_its_time_and_memory_budget_and_passes_results_b
     with pytest.raises(BudgetExceeded) as slow:
         call_bounded(_sleep, 30, seconds=0.5, memory_bytes=64 * 1024 * 1024)
     assert slow.value.kind == "time" and time.monotonic() - started < 3
+    with pytest.raises(BudgetExceeded) as busy:  # CPU seconds: SIGXCPU, or the wall-clock stop at 3×
+        call_bounded(_spin, seconds=1, memory_bytes=64 * 1024 * 1024)
+    assert busy.value.kind == "time"
     with pytest.raises(BudgetExceeded) as hungry:
         call_bounded(_allocate, 400, seconds=10, memory_bytes=64 * 1024 * 1024)
     assert hungry.value.kind == "memory"
