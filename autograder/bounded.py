@@ -79,6 +79,8 @@ def _child(conn, fn: Callable[..., Any], args: tuple, memory_bytes: int, seconds
             conn.send(result)
         except MemoryError:
             conn.send(("memory", None))
+        except Exception as exc:  # noqa: BLE001 - a result or exception that does not pickle
+            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
     finally:
         conn.close()
 

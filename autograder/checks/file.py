@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import pandas as pd
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -177,7 +178,7 @@ def read_upload(path: Path | str, *, sheet: str | int = 0) -> pd.DataFrame:
         stat = Path(path).stat()
     except OSError:
         raise FileProblem(_("找不到上传的文件")) from None
-    key = (str(path), stat.st_size, stat.st_mtime_ns, sheet, limits)
+    key = (str(path), stat.st_size, stat.st_mtime_ns, sheet, limits, translation.get_language())
     cached = _last_read.get(key)
     if cached is None:
         try:
@@ -191,7 +192,7 @@ def read_upload(path: Path | str, *, sheet: str | int = 0) -> pd.DataFrame:
         _last_read.clear()
         _last_read[key] = cached
     if isinstance(cached, FileProblem):
-        raise cached
+        raise FileProblem(cached.message, over_limits=cached.over_limits)
     return cached.copy()
 
 

@@ -356,7 +356,7 @@ def test_a_workbook_over_the_file_limits_is_refused_before_it_is_parsed(exam, ex
 
     bomb = xlsx_table(rows, columns, refs=refs, dimension="A1", header=["姓名", "证件类型", "证件号码", "级别"])
     assert len(bomb) < 2 * 1024 * 1024
-    started = time.monotonic()
+    started = time.thread_time()  # the web thread's own CPU (the machine may be shared)
     problems = refused(exam, examiner, bomb, filename="考生.xlsx")
-    assert time.monotonic() - started < 3
+    assert time.thread_time() - started < 2
     assert len(problems) == 1 and problems[0].message.startswith("文件超出限制：")
