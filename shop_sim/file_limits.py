@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 CSV_DELIMITERS = ",\t;|，"
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
-_SHEET_MEMBER = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:row|c)[\s>/]|<!DOCTYPE|<!ENTITY")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3}\d+)(?::([A-Z]{1,3}\d+))?\"")
 _READ_CHUNK = 64 * 1024
 _CHECK_EVERY = 4096  # elements between two looks at the clock
@@ -173,6 +173,47 @@ def _dimension_check(head: bytes, limits: FileLimits) -> None:
         raise _too_many_cells(limits)
 
 
+def _chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo):
+    try:
+        with archive.open(member) as stream:
+            while chunk := stream.read(_READ_CHUNK):
+                yield chunk
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        return  # damaged: the parser that follows says so in its own words
+
+
+def _has_cells(archive: zipfile.ZipFile, member: zipfile.ZipInfo, deadline: float, limits: FileLimits) -> bool:
+    """A quick pass over the raw bytes (C speed): does this part hold anything worth counting?"""
+    tail = b""
+    for chunk in _chunks(archive, member):
+        if _CELL_TAG.search(tail + chunk):
+            return True
+        tail = chunk[-64:]
+        if time.thread_time() > deadline:
+            raise too_slow(limits)
+    return False
+
+
+def _count_cells(archive: zipfile.ZipFile, member: zipfile.ZipInfo, counter: _SheetCounter, limits: FileLimits,
+                 deadline: float) -> None:
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = counter.start
+    parser.StartDoctypeDeclHandler = _no_dtd
+    parser.EntityDeclHandler = _no_dtd
+    first = True
+    try:
+        for chunk in _chunks(archive, member):
+            if first:
+                _dimension_check(chunk[:4096], limits)
+                first = False
+            parser.Parse(chunk, False)
+            if time.thread_time() > deadline:
+                raise too_slow(limits)
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        return  # not XML (or damaged): the parser that follows says so, if it reads this part at all
+
+
 def xlsx_limits_check(data: bytes, *, limits: FileLimits | None = None) -> dict[str, int]:
     """Raise FileLimitExceeded if the workbook in ``data`` is over ``limits``; else its counts.
     A zip that is not a readable workbook passes (the caller's parser reports it as damaged)."""
@@ -199,26 +240,10 @@ def xlsx_limits_check(data: bytes, *, limits: FileLimits | None = None) -> dict[
             raise FileLimitExceeded(_("文件超出限制：Excel 文件解压后超过 %(mb)s MB")
                                     % {"mb": _mb(limits.decompressed_bytes)})
         for member in members:
-            if not _SHEET_MEMBER.match(member.filename):
-                continue
-            counter = _SheetCounter(limits, totals, deadline)
-            parser = expat.ParserCreate()
-            parser.StartElementHandler = counter.start
-            parser.StartDoctypeDeclHandler = _no_dtd
-            parser.EntityDeclHandler = _no_dtd
-            try:
-                with archive.open(member) as stream:
-                    first = True
-                    while chunk := stream.read(_READ_CHUNK):
-                        if first:
-                            _dimension_check(chunk[:4096], limits)
-                            first = False
-                        parser.Parse(chunk, False)
-                        if time.thread_time() > deadline:
-                            raise too_slow(limits)
-                    parser.Parse(b"", True)
-            except (expat.ExpatError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
-                return totals  # damaged: the parser that follows says so in its own words
+            # A sheet may sit at any path the workbook's relationships name, so every part that
+            # holds a row or cell tag (or a DTD) is counted, not only xl/worksheets/*.xml.
+            if _has_cells(archive, member, deadline, limits):
+                _count_cells(archive, member, _SheetCounter(limits, totals, deadline), limits, deadline)
     return totals
 
 
