@@ -27,7 +27,9 @@ WALL_FACTOR = 3
 
 
 class BudgetExceeded(Exception):
-    """The child ran out of time (``kind="time"``) or memory (``kind="memory"``)."""
+    """The child ran out of CPU time (``kind="time"``: the work is too big) or memory
+    (``kind="memory"``), or of wall-clock time while under its CPU budget (``kind="wall"``: the
+    machine is too busy — not the input's fault)."""
 
     def __init__(self, kind: str):
         super().__init__(kind)
@@ -96,7 +98,7 @@ def call_bounded(fn: Callable[..., Any], *args: Any, seconds: float, memory_byte
     send.close()
     try:
         if not receive.poll(seconds * WALL_FACTOR):
-            raise BudgetExceeded("time")
+            raise BudgetExceeded("wall")
         try:
             status, value = receive.recv()
         except (EOFError, OSError):  # the child died without answering: SIGXCPU, or killed for memory

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from autograder.bounded import BudgetExceeded, call_bounded
+from autograder.bounded import WALL_FACTOR, BudgetExceeded, call_bounded
 from autograder.matching import (
     is_empty, normalize_date, normalize_money, normalize_number, normalize_phone, normalize_text,
 )
@@ -165,6 +165,12 @@ def read_table(path: Path | str, *, sheet: str | int = 0, limits: FileLimits | N
     return frame.reset_index(drop=True)
 
 
+class GraderBusy(Exception):
+    """The parse was stopped by the wall clock while still within its CPU budget: the machine was
+    too busy, the file is not to blame. Raised out of the check, so the criterion is reported as a
+    grader error (评分检查出错) for a regrade, not as the candidate's zero."""
+
+
 _last_read: dict[tuple, pd.DataFrame | FileProblem] = {}
 
 
@@ -187,6 +193,9 @@ def read_upload(path: Path | str, *, sheet: str | int = 0) -> pd.DataFrame:
         except FileProblem as exc:
             cached = exc
         except BudgetExceeded as exc:
+            if exc.kind == "wall":
+                raise GraderBusy(f"reading the upload took more than {limits.seconds * WALL_FACTOR:g} s of wall-clock "
+                                 f"time within its {limits.seconds:g} CPU seconds: the grader was too busy") from None
             over = too_slow(limits) if exc.kind == "time" else too_big_in_memory(limits)
             cached = FileProblem(over.message, over_limits=True)
         _last_read.clear()

@@ -135,10 +135,10 @@ def test_a_bounded_call_stops_at_its_time_and_memory_budget_and_passes_results_b
     started = time.monotonic()
     with pytest.raises(BudgetExceeded) as slow:
         call_bounded(_sleep, 30, seconds=0.5, memory_bytes=64 * 1024 * 1024)
-    assert slow.value.kind == "time" and time.monotonic() - started < 3
-    with pytest.raises(BudgetExceeded) as busy:  # CPU seconds: SIGXCPU, or the wall-clock stop at 3×
+    assert slow.value.kind == "wall" and time.monotonic() - started < 3  # under its CPU budget: not the input
+    with pytest.raises(BudgetExceeded) as busy:  # CPU seconds: SIGXCPU (or, on a very busy machine, the wall clock)
         call_bounded(_spin, seconds=1, memory_bytes=64 * 1024 * 1024)
-    assert busy.value.kind == "time"
+    assert busy.value.kind in ("time", "wall")
     with pytest.raises(BudgetExceeded) as hungry:
         call_bounded(_allocate, 400, seconds=10, memory_bytes=64 * 1024 * 1024)
     assert hungry.value.kind == "memory"
