@@ -146,10 +146,10 @@ def test_a_table_over_the_file_limits_is_refused_at_upload_and_nothing_is_stored
                                                                                   name, data):
     import time
 
-    started = time.monotonic()
+    started = time.thread_time()  # the web thread's own CPU (the machine may be shared)
     with pytest.raises(ShopError, match="^文件超出限制：") as refused:
         shopfile_upload(sandbox=sandbox, actor=Actor.merchant(candidate), name=name, data=data)
-    assert time.monotonic() - started < 5
+    assert time.thread_time() - started < 3
     assert "请只保留需要的数据" in refused.value.message or "压缩比" in refused.value.message
     assert not ShopFile.objects.exists() and not ShopEvent.objects.exists()
     assert not any(p.is_file() for p in media_root.rglob("*"))
