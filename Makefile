@@ -63,6 +63,7 @@ test-services: setup
 	@DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(VENV)/bin/pytest tests/services $(SERVICES_FLOWS)
 
 # Full benchmarks (on demand, ~25 min): provisioning and pages, grading, exam starts, recording size,
+# handed-in file limits,
 # then the load levels and every fault 5 times on the production shape (local PostgreSQL + Redis).
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 
@@ -72,6 +73,7 @@ bench: setup
 	@$(PY) -m bench.grading_batch
 	@$(PY) -m bench.exam_start --candidates 100
 	@$(PY) -m bench.recording_size --minutes 3
+	@$(PY) -m bench.file_limits
 	@DATABASE_URL=$(BENCH_PG)/load $(PY) -m bench.load
 	@DATABASE_URL=$(BENCH_PG)/faults $(PY) -m bench.faults
 

@@ -29,6 +29,10 @@ GRADER_VERSION = "2026.12.1"  # reads chat, uploads and auto-reply rules up to t
 CENT = Decimal("0.01")
 
 
+class GradingBudgetExceeded(Exception):
+    """The whole grade ran past its wall-clock budget; no report (a partial one would look final)."""
+
+
 @dataclass(frozen=True)
 class CriterionReport:
     """One rubric line of the report, in rubric order."""
@@ -156,9 +160,14 @@ def run_criterion(*, scenario, criterion, params: dict[str, Any], sandbox, insta
 
 
 def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser_session=None,
-          evidence_dir: Path | None = None, frozen_at: datetime | None = None) -> GradeReport:
+          evidence_dir: Path | None = None, frozen_at: datetime | None = None,
+          budget_seconds: float | None = None) -> GradeReport:
     """Score ``instance``'s (frozen) sandbox against ``scenario``'s rubric for its variant, counting
-    chat, uploads and auto-reply rules as they were at ``frozen_at`` (None: as they stand)."""
+    chat, uploads and auto-reply rules as they were at ``frozen_at`` (None: as they stand).
+
+    ``budget_seconds``: wall-clock budget of the whole grade, looked at before each criterion (each
+    bounds itself: page checks by their timeouts, file checks by their child process); past it
+    GradingBudgetExceeded is raised and no report is made."""
     started = time.monotonic()
     if str(instance.scenario_uuid) != scenario.uuid or instance.version != scenario.version:
         raise ValueError(f"instance is {instance.scenario_uuid} v{instance.version}, "
@@ -167,12 +176,15 @@ def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser
     sandbox = instance.sandbox
     if evidence_dir is not None:
         Path(evidence_dir).mkdir(parents=True, exist_ok=True)
-    criteria = tuple(
-        run_criterion(scenario=scenario, criterion=criterion, params=params, sandbox=sandbox, instance=instance,
-                      uploads=uploads, browser_session=browser_session, evidence_dir=evidence_dir,
-                      frozen_at=frozen_at)
-        for criterion in scenario.rubric
-    )
+    reports = []
+    for criterion in scenario.rubric:
+        if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+            raise GradingBudgetExceeded(f"grading took more than {budget_seconds:g} s; stopped before "
+                                        f"criterion {criterion.id}")
+        reports.append(run_criterion(scenario=scenario, criterion=criterion, params=params, sandbox=sandbox,
+                                     instance=instance, uploads=uploads, browser_session=browser_session,
+                                     evidence_dir=evidence_dir, frozen_at=frozen_at))
+    criteria = tuple(reports)
     after_freeze = tuple(_isolated(lambda: writes_after(sandbox, frozen_at))) if frozen_at is not None else ()
     note = ""
     if after_freeze:

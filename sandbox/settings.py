@@ -252,5 +252,12 @@ GRADER_SCREENSHOTS = env.str("GRADER_SCREENSHOTS", default="on_fail")
 # A grading claim (and its queue job) older than this belongs to a worker that died mid-grade: the
 # claim may be taken over and `manage.py clock` queues the job again (a grade takes seconds).
 GRADING_STALE_SECONDS = env.int("GRADING_STALE_SECONDS", default=180)
+# The wall-clock budget of one grade: past it the job fails (never retried) and no report is stored.
+# Keep it below GRADING_STALE_SECONDS, so a live job is never taken for a dead worker's.
+GRADING_JOB_BUDGET_SECONDS = env.int("GRADING_JOB_BUDGET_SECONDS", default=120)
+# Limits for every table a user hands in (file centre uploads, the grader's file check, the
+# candidate import): any of the fields of shop_sim.file_limits.FileLimits over its defaults
+# (20 000 rows, 200 columns, 200 000 cells, 20 MB decompressed, zip ratio 100, 20 s, 512 MB).
+FILE_LIMITS: dict = {}
 # Scenario folders (empty = task_scenarios/catalog).
 SCENARIO_CATALOG_DIR = env.str("SCENARIO_CATALOG_DIR", default="")

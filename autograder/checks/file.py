@@ -22,18 +22,24 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import pandas as pd
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from autograder.bounded import WALL_FACTOR, BudgetExceeded, call_bounded
 from autograder.matching import (
     is_empty, normalize_date, normalize_money, normalize_number, normalize_phone, normalize_text,
 )
 from autograder.registry import CheckKind, CheckParams, CheckResult, register
+from shop_sim.file_limits import (
+    FileLimitExceeded, FileLimits, csv_delimiter, file_limits, table_limits_check, too_big_in_memory, too_slow,
+)
 
 MAX_BYTES = 20 * 1024 * 1024
 MESSAGE_CELLS = 5
@@ -51,11 +57,13 @@ OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class FileProblem(Exception):
-    """The upload cannot be read as a table; ``message`` tells the candidate why, in Chinese."""
+    """The upload cannot be read as a table; ``message`` tells the candidate why, in Chinese.
+    ``over_limits``: it is readable but over the file limits (shop_sim.file_limits)."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
+    def __init__(self, message: str, over_limits: bool = False):
+        super().__init__(message, over_limits)
         self.message = message
+        self.over_limits = over_limits
 
 
 def _cell(value: Any) -> Any:
@@ -93,11 +101,7 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         raise FileProblem(_("文件是空的，没有任何数据"))
     if "\x00" in text:
         raise FileProblem(_("文件不是 CSV 或 Excel（.xlsx）表格"))
-    sample = "\n".join(text.splitlines()[:20])
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|，").delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = csv_delimiter(text)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                             skip_blank_lines=True, engine="python")
@@ -109,6 +113,8 @@ def _read_csv(data: bytes) -> pd.DataFrame:
 def _read_xlsx(data: bytes, sheet: str | int) -> pd.DataFrame:
     try:
         book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
+    except MemoryError:
+        raise  # over the parse's memory budget (read_upload), not a damaged file
     except Exception:  # BadZipFile, InvalidFileException, KeyError from a zip that is not a workbook
         raise FileProblem(_("无法读取 Excel 文件：文件已损坏，或不是 .xlsx 格式")) from None
     names = book.sheet_names
@@ -118,13 +124,16 @@ def _read_xlsx(data: bytes, sheet: str | int) -> pd.DataFrame:
         raise FileProblem(_("Excel 文件只有 %(n)d 个工作表") % {"n": len(names)})
     try:
         frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+    except MemoryError:
+        raise
     except Exception:
         raise FileProblem(_("无法读取 Excel 工作表的内容")) from None
     return frame.map(_cell) if not frame.empty else frame
 
 
-def read_table(path: Path | str, *, sheet: str | int = 0) -> pd.DataFrame:
-    """The upload as a DataFrame of cells (CSV: text; XLSX: typed cells); FileProblem if unreadable."""
+def read_table(path: Path | str, *, sheet: str | int = 0, limits: FileLimits | None = None) -> pd.DataFrame:
+    """The upload as a DataFrame of cells (CSV: text; XLSX: typed cells); FileProblem if unreadable
+    or over the file limits (checked before anything parses it)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -136,6 +145,10 @@ def read_table(path: Path | str, *, sheet: str | int = 0) -> pd.DataFrame:
         raise FileProblem(_("文件过大（%(size)d MB），上限 %(max)d MB")
                           % {"size": size // 1024 // 1024, "max": MAX_BYTES // 1024 // 1024})
     data = path.read_bytes()
+    try:
+        table_limits_check(data, limits=limits or file_limits())
+    except FileLimitExceeded as exc:
+        raise FileProblem(exc.message, over_limits=True) from None
     if data[:4] == b"PK\x03\x04":
         frame = _read_xlsx(data, sheet)
     elif data[:8] == OLE2:
@@ -150,6 +163,46 @@ def read_table(path: Path | str, *, sheet: str | int = 0) -> pd.DataFrame:
     if frame.columns.empty or (len(frame.columns) == 1 and not frame.columns[0]):
         raise FileProblem(_("文件没有表头（第一行应为列名）"))
     return frame.reset_index(drop=True)
+
+
+class GraderBusy(Exception):
+    """The parse was stopped by the wall clock while still within its CPU budget: the machine was
+    too busy, the file is not to blame. Raised out of the check, so the criterion is reported as a
+    grader error (评分检查出错) for a regrade, not as the candidate's zero."""
+
+
+_last_read: dict[tuple, pd.DataFrame | FileProblem] = {}
+
+
+def read_upload(path: Path | str, *, sheet: str | int = 0) -> pd.DataFrame:
+    """``read_table`` for a candidate's file: parsed in a child process with the limits' time and
+    memory budget (autograder.bounded), so a hostile file costs its criterion, never the worker.
+    Several criteria often grade one upload part by part; the last file read is kept (keyed by
+    its path, size and mtime) so they share one parse."""
+    limits = file_limits()
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        raise FileProblem(_("找不到上传的文件")) from None
+    key = (str(path), stat.st_size, stat.st_mtime_ns, sheet, limits, translation.get_language())
+    cached = _last_read.get(key)
+    if cached is None:
+        try:
+            cached = call_bounded(partial(read_table, sheet=sheet, limits=limits), path, seconds=limits.seconds,
+                                  memory_bytes=limits.parse_memory_bytes)
+        except FileProblem as exc:
+            cached = exc
+        except BudgetExceeded as exc:
+            if exc.kind == "wall":
+                raise GraderBusy(f"reading the upload took more than {limits.seconds * WALL_FACTOR:g} s of wall-clock "
+                                 f"time within its {limits.seconds:g} CPU seconds: the grader was too busy") from None
+            over = too_slow(limits) if exc.kind == "time" else too_big_in_memory(limits)
+            cached = FileProblem(over.message, over_limits=True)
+        _last_read.clear()
+        _last_read[key] = cached
+    if isinstance(cached, FileProblem):
+        raise FileProblem(cached.message, over_limits=cached.over_limits)
+    return cached.copy()
 
 
 # -- formats -------------------------------------------------------------------------------------
@@ -343,10 +396,12 @@ class FileCheck(CheckKind):
                                                                 % {"name": params.upload},
                                actual={"upload": None})
         try:
-            frame = read_table(path, sheet=params.sheet)
+            frame = read_upload(path, sheet=params.sheet)
         except FileProblem as exc:
-            return CheckResult(score=0, max=ctx.points, message=_("上传的文件无法读取：%(why)s") % {"why": exc.message},
-                               actual={"upload": Path(path).name, "problem": exc.message})
+            message = exc.message if exc.over_limits else _("上传的文件无法读取：%(why)s") % {"why": exc.message}
+            return CheckResult(score=0, max=ctx.points, message=message,
+                               actual={"upload": Path(path).name, "problem": exc.message,
+                                       "over_limits": exc.over_limits})
         expected = self._expected(ctx, params)
         return self.compare(ctx, params, frame, expected, upload_name=Path(path).name)
 

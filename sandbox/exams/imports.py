@@ -2,7 +2,8 @@
 
 The file is judged by its bytes, not its name: a ZIP container is read as an XLSX workbook
 (openpyxl, read-only), anything else must be text in UTF-8 (with or without BOM), GBK or GB18030 —
-tried strictly in that order, so a GBK file is never half-read as UTF-8. Every problem is collected
+tried strictly in that order, so a GBK file is never half-read as UTF-8. Before either is parsed
+the file must be within the file limits (``shop_sim.file_limits``). Every problem is collected
 as (row as the user sees it, column, message), so an examiner fixes a file in one pass; the
 service (``manage_services.registrations_import``) writes nothing unless this finds nothing.
 """
@@ -22,6 +23,8 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from shop_sim.file_limits import FileLimitExceeded, table_limits_check
 
 from .models import IdType, Level
 
@@ -178,6 +181,10 @@ def table_read(data: bytes, *, filename: str = "") -> list[tuple[int, list[str]]
         raise ImportFileError(_("文件是空的"))
     if len(data) > MAX_BYTES:
         raise ImportFileError(_("文件不能超过 2 MB"))
+    try:  # before any parser: 2 MB of XLSX can hold millions of cells
+        table_limits_check(data)
+    except FileLimitExceeded as exc:
+        raise ImportFileError(exc.message) from None
     if data.startswith(b"PK\x03\x04") or zipfile.is_zipfile(io.BytesIO(data)):
         return _xlsx_rows(data)
     if filename.lower().endswith(".xlsx"):

@@ -28,7 +28,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autograder.engine import GradeReport, grade
+from autograder.engine import GradeReport, GradingBudgetExceeded, grade
 from autograder.registry import get_kind
 from task_scenarios.loader import LoadedScenario, ScenarioLoadError, scenario_load
 from task_scenarios.schema import SLUG_PATTERN
@@ -62,6 +62,13 @@ def grading_stale_after() -> timedelta:
     return timedelta(seconds=settings.GRADING_STALE_SECONDS)
 
 
+def grading_budget_seconds() -> float:
+    """The wall-clock budget of one whole grade (settings.GRADING_JOB_BUDGET_SECONDS, 120 s by
+    default). It must stay below GRADING_STALE_SECONDS, so a live job never looks like a dead
+    worker's and is queued a second time while it still runs."""
+    return float(settings.GRADING_JOB_BUDGET_SECONDS)
+
+
 class AttemptError(Exception):
     """An attempt operation refused for a reason the caller can show (nothing was written)."""
 
@@ -80,6 +87,11 @@ class ScenarioVersionMismatch(AttemptError):
 
 class GraderUnavailable(AttemptError):
     """Chromium or the web server is not there: grading now would blame the candidate for it."""
+
+
+class GradingOverBudget(AttemptError):
+    """The grade ran past its budget — what the attempt holds makes it too slow to grade, so
+    running it again gives the same: the queue never retries it (an examiner looks at it)."""
 
 
 def _actor_label(actor: Any) -> str:
@@ -205,9 +217,10 @@ def _server_check(base_url: str) -> None:
 def _grade(*, attempt: Attempt, scenario: LoadedScenario, browser_session, pool, base_url: str | None,
            evidence_dir: Path | None, frozen_at: datetime | None) -> GradeReport:
     instance = attempt.instance
+    budget = grading_budget_seconds()
     if browser_session is not None or not scenario_needs_browser(scenario):
         return grade(instance=instance, scenario=scenario, browser_session=browser_session, evidence_dir=evidence_dir,
-                     frozen_at=frozen_at)
+                     frozen_at=frozen_at, budget_seconds=budget)
     from autograder.browser import BrowserSession, shared_pool
 
     pool = pool or shared_pool()
@@ -220,7 +233,7 @@ def _grade(*, attempt: Attempt, scenario: LoadedScenario, browser_session, pool,
     session = BrowserSession(pool, base_url=base_url, sandbox=instance.sandbox)
     try:
         return grade(instance=instance, scenario=scenario, browser_session=session, evidence_dir=evidence_dir,
-                     frozen_at=frozen_at)
+                     frozen_at=frozen_at, budget_seconds=budget)
     finally:
         session.close()
 
@@ -247,6 +260,19 @@ def _claim(attempt_id: int) -> tuple[str, int, datetime]:
     return previous, version, datetime.fromisoformat(locked.status_log[-1]["at"])
 
 
+def attempt_grading_abandon(*, attempt_id: int, note: str) -> None:
+    """A grading claim that will not be retried (its job was lost a second time) goes back to where
+    it was before the claim, so the attempt shows as waiting for a grade, not forever 评分中."""
+    with transaction.atomic():
+        locked = _locked(attempt_id)
+        if locked.status != S.GRADING:
+            return
+        claim = locked.status_log[-1] if locked.status_log else {}
+        previous = claim.get("from") if claim.get("to") == S.GRADING else S.SUBMITTED
+        _move(locked, previous if previous in attempt_moves(locked) else S.SUBMITTED, by=GRADER, note=note[:300])
+        locked.save(update_fields=_UPDATED)
+
+
 def _release(attempt_id: int, previous: str, error: BaseException) -> None:
     with transaction.atomic():
         locked = _locked(attempt_id)
@@ -264,8 +290,8 @@ def attempt_grade(*, attempt: Attempt, browser_session=None, dry_run: bool = Fal
     else a session on ``pool`` (default: this thread's shared pool) against ``base_url`` (default
     ``settings.GRADER_BASE_URL``). Chat, uploads and auto-reply rules are counted as they were when the
     attempt froze (``attempt_frozen_at``), a dry run included. A check that crashes costs its criterion, never the report; if
-    grading itself cannot run (scenario gone, no browser, no server) nothing is stored and the
-    attempt goes back to where it was.
+    grading itself cannot run (scenario gone, no browser, no server) or runs past its budget
+    (GradingOverBudget) nothing is stored and the attempt goes back to where it was.
     """
     attempt = Attempt.objects.select_related("instance", "instance__sandbox").get(pk=attempt.pk)
     scenario = attempt_scenario(attempt)
@@ -276,9 +302,13 @@ def attempt_grade(*, attempt: Attempt, browser_session=None, dry_run: bool = Fal
     evidence_dir = evidence_dir_for(attempt.pk, version)
     try:
         shutil.rmtree(evidence_dir, ignore_errors=True)  # leftovers of a failed try at this version
-        report = _grade(attempt=attempt, scenario=scenario, browser_session=browser_session, pool=pool,
-                        base_url=base_url, evidence_dir=evidence_dir,
-                        frozen_at=attempt_frozen_at(attempt, claimed_at=claimed_at))
+        try:
+            report = _grade(attempt=attempt, scenario=scenario, browser_session=browser_session, pool=pool,
+                            base_url=base_url, evidence_dir=evidence_dir,
+                            frozen_at=attempt_frozen_at(attempt, claimed_at=claimed_at))
+        except GradingBudgetExceeded as exc:
+            raise GradingOverBudget(_("评分超过时限（%(seconds)s 秒）：该作答不会自动重新评分，请考务人员检查后手动重新评分")
+                                    % {"seconds": f"{grading_budget_seconds():g}"}) from exc
         with transaction.atomic():
             locked = _locked(attempt.pk)
             stored = AttemptReport.objects.create(

@@ -1,5 +1,6 @@
 """The file centre's writes: files handed to the shop (by a scenario's setup) and the merchant's
-uploads. Uploads are judged by their content, not their name: a PNG renamed .csv is refused."""
+uploads. Uploads are judged by their content, not their name: a PNG renamed .csv is refused, and a
+table over the file limits (shop_sim.file_limits: rows, columns, cells, decompressed size) too."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shop_sim.file_limits import FileLimitExceeded, table_limits_check
 from shop_sim.models import Sandbox, ShopFile
 
 from .base import Actor, ShopError, event_record, sandbox_write_check, snapshot
@@ -69,6 +71,11 @@ def _store(*, sandbox: Sandbox, actor: Actor, kind: str, name: str, data: bytes,
     file_type = file_type_sniff(data, clean_name)
     if file_type is None:
         raise ShopError(_("只能上传 CSV、XLSX 或 TXT 文件（按文件内容判断，不按扩展名）"))
+    if kind == ShopFile.Kind.UPLOAD and file_type in ("csv", "xlsx"):
+        try:  # the grader would refuse it anyway: say so now, while the candidate can still fix it
+            table_limits_check(data)
+        except FileLimitExceeded as exc:
+            raise ShopError(exc.message) from None
     shop_file = ShopFile(sandbox=sandbox, kind=kind, name=clean_name, size=len(data), file_type=file_type)
     stored_name = f"{secrets.token_hex(8)}.{file_type}"
     with transaction.atomic():

@@ -265,3 +265,74 @@ def test_normalize_datetime(value, expected):
 def test_subcheck_and_compare_params_refused(bad):
     with pytest.raises(ValidationError):
         FileParams.model_validate(bad)
+
+
+def _timed_grade(path: Path):
+    import time
+
+    started = time.monotonic()
+    result = grade(path)
+    return result, time.monotonic() - started
+
+
+def test_a_workbook_bomb_costs_its_criterion_in_seconds_with_a_clear_message(tmp_path):
+    from bench.table_files import xlsx_table
+
+    bomb = write(tmp_path, "clean.xlsx", xlsx_table(600, 500, refs=False, header=HEADER.split(",")))  # 300 000 cells
+    result, seconds = _timed_grade(bomb)
+    assert seconds < 10
+    assert result.score == 0 and result.message.startswith("文件超出限制：")
+    assert result.actual["over_limits"] is True and result.error in (None, "")
+
+
+HUNGRY_WORKER = """
+import json, os, sys
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox.settings")
+django.setup()
+from django.conf import settings
+from django.utils import translation
+from tests.unit.scenario_fixtures.helpers import run_check
+translation.activate("zh-hans")
+params = json.loads(sys.argv[2])
+settings.FILE_LIMITS = json.loads(sys.argv[3])
+hungry = run_check("file", params, None, points="5", uploads={"clean": sys.argv[1]})
+settings.FILE_LIMITS = {}
+after = run_check("file", params, None, points="5", uploads={"clean": sys.argv[4]})
+print(json.dumps({"score": str(hungry.score), "message": hungry.message, "after": str(after.score)}))
+"""
+
+
+def test_a_table_within_the_counts_but_too_hungry_to_parse_is_stopped_by_the_memory_budget(tmp_path):
+    """In a fresh worker-sized process: the budget is what the parse may add to what the worker has
+    mapped, and memory a long-lived process holds free (this test process, say) is reused first."""
+    import json
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from bench.table_files import xlsx_table
+
+    # counts raised so far that only the memory budget stands between 600 000 cells and the worker
+    limits = {"rows": 10**6, "cells": 10**7, "zip_ratio": 10**6, "decompressed_bytes": 10**9,
+              "parse_memory_bytes": 8 * 1024 * 1024, "seconds": 120}
+    path = write(tmp_path, "clean.xlsx", xlsx_table(60_000, 10, refs=False, header=HEADER.split(",")))
+    after = write(tmp_path, "next.csv", csv_text().encode())
+    done = subprocess.run([sys.executable, "-c", HUNGRY_WORKER, str(path), json.dumps(PARAMS), json.dumps(limits),
+                           str(after)], cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Decimal(outcome["score"]) == 0
+    assert outcome["message"] == "文件超出限制：读取所需内存超过 8 MB，请只保留需要的数据"
+    assert outcome["after"] == "5.00"  # the worker itself is untouched: the next upload grades as before
+
+
+def test_a_table_too_slow_to_read_is_stopped_by_the_time_budget(tmp_path, settings):
+    from bench.table_files import xlsx_table
+
+    settings.FILE_LIMITS = {"seconds": 0.2}
+    path = write(tmp_path, "clean.xlsx", xlsx_table(20_000, 10, header=HEADER.split(",")))
+    result, seconds = _timed_grade(path)
+    assert result.score == 0 and result.message == "文件超出限制：读取超过 0.2 秒，请只保留需要的数据"
+    assert seconds < 5

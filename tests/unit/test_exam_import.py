@@ -345,3 +345,18 @@ def test_ticket_number_is_unique_in_the_database(exam, examiner):
     with pytest.raises(IntegrityError):
         Registration.objects.create(exam=exam, candidate=other_user, full_name="x", id_number=ID_B,
                                     ticket_number=reg.ticket_number)
+
+
+@pytest.mark.parametrize("rows, columns, refs", [(2000, 1000, False), (2000, 101, True)],
+                         ids=["2M-cell-bomb", "202k-cells"])
+def test_a_workbook_over_the_file_limits_is_refused_before_it_is_parsed(exam, examiner, rows, columns, refs):
+    import time
+
+    from bench.table_files import xlsx_table
+
+    bomb = xlsx_table(rows, columns, refs=refs, dimension="A1", header=["姓名", "证件类型", "证件号码", "级别"])
+    assert len(bomb) < 2 * 1024 * 1024
+    started = time.thread_time()  # the web thread's own CPU (the machine may be shared)
+    problems = refused(exam, examiner, bomb, filename="考生.xlsx")
+    assert time.thread_time() - started < 2
+    assert len(problems) == 1 and problems[0].message.startswith("文件超出限制：")

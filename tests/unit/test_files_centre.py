@@ -128,3 +128,39 @@ def test_grading_context_finds_uploads_in_the_file_centre(sandbox, candidate):
     assert ctx.uploaded_file("第一版.csv").read_bytes() == b"a\n1\n"
     assert ctx.uploaded_file("没有这个.csv") is None
     assert ctx.uploaded_file("清洗结果.csv") == ctx.uploaded_file("latest") == __import__("pathlib").Path(newest.file.path)
+
+
+def bombs():
+    from bench.table_files import csv_table, xlsx_table
+
+    return [
+        ("炸弹.xlsx", xlsx_table(1000, 1000, refs=False)),  # 1M cells in ~32 KB
+        ("谎报.xlsx", xlsx_table(2000, 101, dimension="A1")),  # says one cell, holds 202 000
+        ("长表.csv", "订单号\n".encode("gbk") + b"1\n" * 25_000),
+        ("宽表.csv", ",".join(f"列{i}" for i in range(300)).encode("utf-8-sig") + b"\n"),
+    ]
+
+
+@pytest.mark.parametrize("name, data", bombs(), ids=["xlsx-bomb", "lying-dimension", "rows", "columns"])
+def test_a_table_over_the_file_limits_is_refused_at_upload_and_nothing_is_stored(sandbox, candidate, media_root,
+                                                                                  name, data):
+    import time
+
+    started = time.thread_time()  # the web thread's own CPU (the machine may be shared)
+    with pytest.raises(ShopError, match="^文件超出限制：") as refused:
+        shopfile_upload(sandbox=sandbox, actor=Actor.merchant(candidate), name=name, data=data)
+    assert time.thread_time() - started < 3
+    assert "请只保留需要的数据" in refused.value.message or "压缩比" in refused.value.message
+    assert not ShopFile.objects.exists() and not ShopEvent.objects.exists()
+    assert not any(p.is_file() for p in media_root.rglob("*"))
+
+
+def test_the_console_says_which_limit_a_table_is_over(console_client, sandbox):
+    from bench.table_files import xlsx_table
+
+    bomb = console_client.post("/console/files/", {"file": SimpleUploadedFile("清洗结果.xlsx",
+                                                                              xlsx_table(1000, 1000, refs=False))})
+    assert bomb.status_code == 400 and "文件超出限制" in bomb.content.decode()
+    assert not ShopFile.objects.for_sandbox(sandbox).filter(kind="upload").exists()
+    ok = console_client.post("/console/files/", {"file": SimpleUploadedFile("清洗结果.xlsx", xlsx_table(200, 10))})
+    assert ok.status_code == 302 and ShopFile.objects.for_sandbox(sandbox).get(kind="upload").file_type == "xlsx"

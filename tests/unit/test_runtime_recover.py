@@ -76,3 +76,35 @@ def test_the_clock_command_runs_both_housekeeping_steps(dead_workers_job, django
         call_command("clock", stdout=out)
     assert f"[{attempt.pk}]" in out.getvalue()
     assert DBTaskResult.objects.filter(status="READY", args_kwargs__args=[attempt.pk]).exists()
+
+
+def _make_stale(attempt, job):
+    then = timezone.now() - grading_stale_after() - timedelta(minutes=1)
+    DBTaskResult.objects.filter(pk=job.pk).update(started_at=then)
+    attempt.refresh_from_db()
+    attempt.status_log[-1]["at"] = then.isoformat()
+    Attempt.objects.filter(pk=attempt.pk).update(status_log=attempt.status_log)
+
+
+def test_an_attempt_is_queued_again_at_most_once(dead_workers_job, django_capture_on_commit_callbacks):
+    """A job that stops its worker again (a 3M-cell upload once ran 196 s, past the stale limit, and
+    was queued twice: 13.5 worker-minutes) is not run a third time; the attempt waits for a regrade."""
+    attempt, job = dead_workers_job(grading_stale_after().total_seconds() / 60 + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert grading_jobs_recover() == [attempt.pk]
+    retry = DBTaskResult.objects.get(status="READY")
+    retry.claim("second-worker-that-died")
+    services._claim(attempt.pk)  # the stale claim is taken over, as the retry's attempt_grade does
+    _make_stale(attempt, retry)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert grading_jobs_recover() == []
+    retry.refresh_from_db()
+    assert retry.status == "FAILED" and retry.exception_class_path == LOST_WORKER
+    assert "not queued a second time" in retry.traceback
+    assert not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and "lost twice" in attempt.status_log[-1]["note"]
+    assert not AttemptReport.objects.exists()
+    # an examiner's regrade still works
+    assert grade_attempt_task.call(attempt.pk)["version"] == 1
