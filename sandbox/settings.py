@@ -89,6 +89,11 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with the plain widgets (inputs, textarea, select and its options) written out
+# in Python instead of one template include per widget and option: the same markup, a fraction of
+# the CPU of a form-heavy back-office page (shop_sim/renderers.py, docs/benchmarks.md "Pages").
+FORM_RENDERER = "shop_sim.renderers.FastTemplates"
+
 DATABASES = {
     "default": env.db_url(
         "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
