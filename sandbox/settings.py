@@ -153,6 +153,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Candidates imported for an exam log in with ticket number + ID number (sandbox/exams/auth.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username + address at once
+    "sandbox.accounts.backends.OneQueryPermissionBackend",  # permissions in one query (fills ModelBackend's cache)
     "django.contrib.auth.backends.ModelBackend",
     "sandbox.exams.auth.TicketBackend",
 ]
