@@ -107,3 +107,16 @@ def test_decoration_options_are_read_once_whatever_the_number_of_forms(console_c
                                   position=i + 1)
     after = _decoration_queries(console_client)
     assert after == before  # was one more query per nav item and per module (each form read its options)
+
+
+def test_console_nav_is_cached_per_language(console_client, settings):
+    """The nav is rendered once per language and URL name; each language still gets its own."""
+    from django.core.cache import cache
+
+    cache.clear()
+    assert ">商品管理</a>" in console_client.get(reverse("console:file_list")).content.decode()
+    console_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = console_client.get(reverse("console:file_list")).content.decode()
+    assert 'lang="en"' in html and ">商品管理</a>" not in html
+    console_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert ">商品管理</a>" in console_client.get(reverse("console:file_list")).content.decode()
