@@ -11,9 +11,11 @@ as before. ``tests/unit/test_form_renderer.py`` compares both renderings widget 
 
 from __future__ import annotations
 
+from html import escape as html_escape
+
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
 from django.utils.timezone import template_localtime
 
@@ -27,17 +29,20 @@ ERROR_LIST_TEMPLATES = frozenset({"django/forms/errors/list/default.html", "djan
 
 
 def _value(value) -> str:
-    """``{{ value }}``: localized, then escaped unless already safe."""
+    """``{{ value }}``: localized, then escaped unless already safe (``html.escape`` is what
+    Django's ``escape`` calls, without its lazy-string wrapper)."""
     if type(value) is str:
-        return escape(value)
+        return html_escape(value)
     return conditional_escape(localize(template_localtime(value)))
 
 
 def _formatted(value) -> str:
     """``{{ value|stringformat:'s' }}``."""
+    if type(value) is str:
+        return html_escape(value)
     if isinstance(value, SafeData):
         return str(value)
-    return escape(str(value) if not isinstance(value, tuple) else str(value))
+    return html_escape(str(value))
 
 
 def _attrs(attrs: dict) -> str:

@@ -199,9 +199,10 @@ class EditorOptions:
     def of(cls, sandbox: Sandbox) -> EditorOptions:
         empty = NavItemForm.base_fields["category"].empty_label
         categories = Category.objects.for_sandbox(sandbox).order_by("position", "id")
-        products = Product.objects.for_sandbox(sandbox).order_by("-id").only("id", "title", "status")
+        products = Product.objects.for_sandbox(sandbox).order_by("-id").values_list("id", "title", "status")
+        status = {value: str(label) for value, label in Product.Status.choices}  # not one lookup per product
         return cls(categories=[("", empty)] + [(c.pk, str(c)) for c in categories],
-                   products=[(p.pk, product_option_label(p)) for p in products])
+                   products=[(pk, f"{title}（{status.get(value, value)}）") for pk, title, value in products])
 
 
 class HomeModuleForm(forms.Form):
