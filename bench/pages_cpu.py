@@ -8,8 +8,8 @@ count — over ``--runs`` requests after a warm-up. Also: a bare view (no sessio
 trivial ``console_view`` (the fixed per-request cost of the login stack and the console frame is
 that minus the bare view), the queries per page, and each page's HTML.
 
-``--compare REF`` measures another commit in the same run: a detached worktree of REF under
-``var/bench/`` runs the same worker (this file) against its own code, alternating rounds with the
+``--compare REF`` measures another commit in the same run: REF's files (``git archive``) under
+``var/bench/`` run the same worker (this file) against its own code, alternating rounds with the
 current tree, and the two HTMLs of every page are compared modulo whitespace and per-run tokens
 (CSRF, nonce, storefront key). The report is a Markdown table of CPU ms (median of the rounds'
 medians), queries, and the ratio.
@@ -187,13 +187,18 @@ def _run_worker(tree: Path, runs: int, html_dir: Path) -> dict:
     return json.loads(line[len("RESULT "):])
 
 
-def _worktree(ref: str) -> Path:
-    sha = subprocess.run(["git", "rev-parse", ref], cwd=BASE_DIR, check=True, capture_output=True,
-                         text=True).stdout.strip()
+def _export(ref: str) -> Path:
+    """The files of commit ``ref`` under var/bench (``git archive``: no worktree, no git metadata)."""
+    sha = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=BASE_DIR, check=True,
+                         capture_output=True, text=True).stdout.strip()
     tree = WORK_DIR / f"compare-{sha[:12]}"
     if not tree.exists():
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha], cwd=BASE_DIR, check=True,
-                       capture_output=True)
+        partial = tree.with_name(tree.name + ".partial")
+        subprocess.run(["rm", "-rf", str(partial)], check=True)
+        partial.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", sha], cwd=BASE_DIR, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(partial)], input=archive, check=True)
+        partial.rename(tree)
     return tree
 
 
@@ -211,12 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=30, help="timed requests per page and round (default 30)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (alternating with --compare; default 3)")
     parser.add_argument("--compare", metavar="REF", help="also measure this commit, alternating rounds")
+    parser.add_argument("--new", metavar="REF", help="with --compare: measure this commit instead of the working tree")
     args = parser.parse_args(argv)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
 
     trees = {"this": BASE_DIR}
     if args.compare:
-        trees = {args.compare: _worktree(args.compare), "this": BASE_DIR}
+        new = (args.new, _export(args.new)) if args.new else ("this", BASE_DIR)
+        trees = {args.compare: _export(args.compare), new[0]: new[1]}
     rounds: dict[str, list[dict]] = {name: [] for name in trees}
     for number in range(args.rounds):
         for name, tree in trees.items():
@@ -235,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(names) == 2:
             old, new = (results[n][key]["cpu_ms"] for n in names)
             same = ((html / names[0].replace("/", "_") / f"{key}.html").read_text(encoding="utf-8")
-                    == (html / "this" / f"{key}.html").read_text(encoding="utf-8"))
+                    == (html / names[1].replace("/", "_") / f"{key}.html").read_text(encoding="utf-8"))
             row += f" | {new / old:.2f} | {'yes' if same else 'NO'}"
         lines.append(row + " |")
     averages = " / ".join(f"{n}: {_average(results[n])} ms" for n in names)
