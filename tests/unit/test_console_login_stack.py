@@ -104,3 +104,27 @@ def test_login_still_uses_model_backend(client, make_user):
     response = client.post("/accounts/login/", {"username": "pw_user", "password": "pass-1234"})
     assert response.status_code == 302
     assert client.session[BACKEND_SESSION_KEY] == "django.contrib.auth.backends.ModelBackend"
+
+
+def test_expired_session_is_not_loaded(console_client):
+    """sandbox.session_store reads with its own query: the expiry rule is still Django's."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    assert console_client.get("/__trivial/").status_code == 200
+    key = console_client.cookies["sessionid"].value
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert console_client.get("/__trivial/").status_code == 302
+
+
+def test_logout_ends_the_session_on_the_next_request(console_client):
+    from django.conf import settings
+
+    assert settings.SESSION_ENGINE == "sandbox.session_store"
+    assert console_client.get("/__trivial/").status_code == 200
+    key = console_client.cookies["sessionid"].value
+    console_client.post("/accounts/logout/")
+    console_client.cookies["sessionid"] = key  # replaying the old cookie does not bring the session back
+    assert console_client.get("/__trivial/").status_code == 302
