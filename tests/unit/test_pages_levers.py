@@ -1,5 +1,5 @@
 """The back-office page levers (docs/benchmarks.md, "Pages"): the chat inbox pages its conversations,
-the decoration editor reads its options once."""
+the decoration editor reads its options once, the console nav is cached per language."""
 
 from datetime import timedelta
 
