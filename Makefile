@@ -69,6 +69,7 @@ BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 
 bench: setup
 	@$(PY) -m bench
+	@$(PY) -m bench.pages_cpu
 	@$(PY) -m bench.grading_browser
 	@$(PY) -m bench.grading_batch
 	@$(PY) -m bench.exam_start --candidates 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from shop_sim.models import AutoReplyRule, ChatMessage, ChatSession, Customer, Order, Sandbox
 
@@ -58,11 +58,18 @@ def autoreply_rule_list(*, sandbox: Sandbox) -> QuerySet[AutoReplyRule]:
     return AutoReplyRule.objects.for_sandbox(sandbox).order_by("position", "id")
 
 
-def chat_session_list(*, sandbox: Sandbox, limit: int = 200) -> QuerySet[ChatSession]:
-    """The inbox: newest conversations first, each with its buyer and its last message."""
+def chat_session_list(*, sandbox: Sandbox, limit: int = 200, before: ChatSession | None = None
+                      ) -> QuerySet[ChatSession]:
+    """The inbox: newest conversations first, each with its buyer and its last message; ``before``
+    continues after that session (keyset, so a conversation that moves to the top meanwhile is
+    neither repeated nor pushes another one out of the next page)."""
     last = ChatMessage.objects.filter(session=OuterRef("pk")).order_by("-created_at", "-id")
+    sessions = ChatSession.objects.for_sandbox(sandbox)
+    if before is not None:
+        sessions = sessions.filter(Q(last_message_at__lt=before.last_message_at)
+                                   | Q(last_message_at=before.last_message_at, id__lt=before.pk))
     return (
-        ChatSession.objects.for_sandbox(sandbox).select_related("customer")
+        sessions.select_related("customer")
         .annotate(last_body=Subquery(last.values("body")[:1]), last_sender=Subquery(last.values("sender")[:1]))
         .order_by("-last_message_at", "-id")[:limit]
     )

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -282,7 +283,7 @@ class SkuRowForm(forms.Form):
                            widget=forms.TextInput(attrs={"size": 12}),
                            error_messages={"max_length": _lazy("SKU编码最多64个字节")})
 
-    @property
+    @cached_property  # the SKU table shows it four times a row
     def spec_label(self) -> str:
         raw = self.data.get(self.add_prefix("combo")) if self.is_bound else self.initial.get("combo")
         values = combo_decode(raw)

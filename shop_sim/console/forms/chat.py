@@ -17,6 +17,12 @@ from shop_sim.services.chat import (
 Kind = AutoReplyRule.Kind
 
 
+class ChatInboxPageForm(forms.Form):
+    """``?before=``: the inbox page after this conversation (anything else: the first page)."""
+
+    before = forms.IntegerField(required=False, min_value=1)
+
+
 class ChatReplyForm(forms.Form):
     """The merchant's reply when the socket is down (plain POST)."""
 

@@ -8,6 +8,8 @@ by the file name), at most ``settings.SHOP_IMAGE_MAX_BYTES``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -154,10 +156,12 @@ class NavItemForm(forms.Form):
                                       empty_label=_("（不链接分类）"))
     link = forms.CharField(label=_("或自定义链接"), max_length=300, required=False, help_text=LINK_HELP)
 
-    def __init__(self, *args, sandbox: Sandbox, **kwargs):
+    def __init__(self, *args, sandbox: Sandbox, options: EditorOptions | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.for_sandbox(sandbox).order_by("position", "id")
         self.fields["category"].error_messages["invalid_choice"] = _("请选择本店的分类")
+        if options is not None:
+            self.fields["category"].widget.choices = options.categories
 
     def clean_label(self) -> str:
         label = self.cleaned_data["label"].strip()
@@ -177,6 +181,30 @@ class NavItemForm(forms.Form):
         return data
 
 
+def product_option_label(product: Product) -> str:
+    return f"{product.title}（{product.get_status_display()}）"
+
+
+@dataclass(frozen=True)
+class EditorOptions:
+    """The category and product ``<option>``s of every nav and module form on the editor page, read
+    once: each form's own ModelChoiceField would run its query and build the options again (a page
+    with ten modules listed every product eleven times). Display only — a submitted form still
+    validates against its queryset."""
+
+    categories: list[tuple]
+    products: list[tuple]
+
+    @classmethod
+    def of(cls, sandbox: Sandbox) -> EditorOptions:
+        empty = NavItemForm.base_fields["category"].empty_label
+        categories = Category.objects.for_sandbox(sandbox).order_by("position", "id")
+        products = Product.objects.for_sandbox(sandbox).order_by("-id").values_list("id", "title", "status")
+        status = {value: str(label) for value, label in Product.Status.choices}  # not one lookup per product
+        return cls(categories=[("", empty)] + [(c.pk, str(c)) for c in categories],
+                   products=[(pk, f"{title}（{status.get(value, value)}）") for pk, title, value in products])
+
+
 class HomeModuleForm(forms.Form):
     """A homepage module: 宝贝推荐 (a title and chosen products) or 自定义文字 (a title and text)."""
 
@@ -190,11 +218,13 @@ class HomeModuleForm(forms.Form):
     body = forms.CharField(label=_("文字内容"), max_length=2000, required=False,
                            widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, sandbox: Sandbox, **kwargs):
+    def __init__(self, *args, sandbox: Sandbox, options: EditorOptions | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         products = self.fields["products"]
         products.queryset = Product.objects.for_sandbox(sandbox).order_by("-id")
-        products.label_from_instance = lambda p: f"{p.title}（{p.get_status_display()}）"
+        products.label_from_instance = product_option_label
+        if options is not None:
+            products.widget.choices = options.products
         products.error_messages["invalid_choice"] = _("请选择本店的宝贝")
         products.error_messages["invalid_pk_value"] = _("请选择本店的宝贝")
 

@@ -11,7 +11,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shop_sim.console.forms.chat import AutoReplyRuleForm, AutoReplyTestForm, ChatReplyForm, ServiceStatusForm
+from shop_sim.console.forms.chat import (
+    AutoReplyRuleForm, AutoReplyTestForm, ChatInboxPageForm, ChatReplyForm, ServiceStatusForm,
+)
 from shop_sim.models import AutoReplyRule, ChatSession
 from shop_sim.selectors import chat as chat_selectors
 from shop_sim.services import chat as chat_services
@@ -21,9 +23,23 @@ from shop_sim.console.helpers import safe_next
 from shop_sim.tenancy import console_view
 
 
-def _inbox_context(request, current: ChatSession | None, reply_form: ChatReplyForm | None = None) -> dict:
+# The inbox lists this many conversations, then 加载更多 (htmx appends the next ones; without
+# JavaScript it is a link to the next page). Rendering all of them cost most of the page's CPU.
+INBOX_PAGE_SIZE = 30
+
+
+def _session_page(request, before: ChatSession | None = None) -> dict:
+    sessions = list(chat_selectors.chat_session_list(sandbox=request.sandbox, limit=INBOX_PAGE_SIZE + 1,
+                                                     before=before))
+    more = len(sessions) > INBOX_PAGE_SIZE
+    return {"sessions": sessions[:INBOX_PAGE_SIZE],
+            "more_before": sessions[INBOX_PAGE_SIZE - 1].pk if more else None}
+
+
+def _inbox_context(request, current: ChatSession | None, reply_form: ChatReplyForm | None = None,
+                   before: ChatSession | None = None) -> dict:
     context = {
-        "sessions": chat_selectors.chat_session_list(sandbox=request.sandbox),
+        **_session_page(request, before),
         "current": current,
         "status_form": ServiceStatusForm(initial={"status": request.sandbox.service_status}),
     }
@@ -39,7 +55,15 @@ def _inbox_context(request, current: ChatSession | None, reply_form: ChatReplyFo
 @console_view
 @require_GET
 def chat_inbox(request):
-    return render(request, "console/chat/inbox.html", _inbox_context(request, None))
+    """The inbox; ``?before=<session id>`` lists the conversations after that one (htmx: only the
+    list items, appended by 加载更多). An unknown or foreign id is the first page."""
+    form = ChatInboxPageForm(request.GET)
+    before = None
+    if form.is_valid() and form.cleaned_data["before"]:
+        before = ChatSession.objects.for_sandbox(request.sandbox).filter(pk=form.cleaned_data["before"]).first()
+    if request.htmx and before is not None:
+        return render(request, "console/chat/_session_items.html", {**_session_page(request, before), "current": None})
+    return render(request, "console/chat/inbox.html", _inbox_context(request, None, before=before))
 
 
 @console_view

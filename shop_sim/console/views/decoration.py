@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shop_sim.console.forms.decoration import (
-    BannerForm, DecorationBasicForm, HomeModuleForm, LogoForm, MoveForm, NavItemForm, SignForm,
+    BannerForm, DecorationBasicForm, EditorOptions, HomeModuleForm, LogoForm, MoveForm, NavItemForm, SignForm,
 )
 from shop_sim.models import Banner, HomeModule, NavItem
 from shop_sim.selectors.decoration import banner_list, decoration_get, homemodule_list, navitem_list
@@ -28,15 +28,15 @@ from shop_sim.tenancy import console_view
 PREVIEW_EVENT = "shopPreviewRefresh"
 
 
-def _nav_form(sandbox, item: NavItem, data=None) -> NavItemForm:
+def _nav_form(sandbox, item: NavItem, data=None, options: EditorOptions | None = None) -> NavItemForm:
     initial = {"label": item.label, "category": item.category_id, "link": item.link}
-    return NavItemForm(data, sandbox=sandbox, initial=initial, prefix=f"nav{item.pk}")
+    return NavItemForm(data, sandbox=sandbox, initial=initial, prefix=f"nav{item.pk}", options=options)
 
 
-def _module_form(sandbox, module: HomeModule, data=None) -> HomeModuleForm:
+def _module_form(sandbox, module: HomeModule, data=None, options: EditorOptions | None = None) -> HomeModuleForm:
     initial = {"kind": module.kind, "title": module.title, "body": module.body,
                "products": [item.product_id for item in module.items.all()]}
-    return HomeModuleForm(data, sandbox=sandbox, initial=initial, prefix=f"module{module.pk}")
+    return HomeModuleForm(data, sandbox=sandbox, initial=initial, prefix=f"module{module.pk}", options=options)
 
 
 def _context(request, *, bound: dict | None = None) -> dict:
@@ -48,6 +48,7 @@ def _context(request, *, bound: dict | None = None) -> dict:
     modules = list(homemodule_list(sandbox=sandbox))
     nav_edit = bound.get("nav_edit", {})
     module_edit = bound.get("module_edit", {})
+    options = EditorOptions.of(sandbox)  # a submitted form shown again with its errors reads its own
     return {
         "decoration": decoration,
         "basic_form": bound.get("basic") or DecorationBasicForm(initial={
@@ -58,10 +59,10 @@ def _context(request, *, bound: dict | None = None) -> dict:
         "sign_form": bound.get("sign") or SignForm(prefix="sign"),
         "banners": banner_list(sandbox=sandbox),
         "banner_form": bound.get("banner") or BannerForm(prefix="banner"),
-        "navitems": [(item, nav_edit.get(item.pk) or _nav_form(sandbox, item)) for item in navitems],
-        "nav_form": bound.get("nav") or NavItemForm(sandbox=sandbox, prefix="nav"),
-        "modules": [(m, module_edit.get(m.pk) or _module_form(sandbox, m)) for m in modules],
-        "module_form": bound.get("module") or HomeModuleForm(sandbox=sandbox, prefix="module",
+        "navitems": [(item, nav_edit.get(item.pk) or _nav_form(sandbox, item, options=options)) for item in navitems],
+        "nav_form": bound.get("nav") or NavItemForm(sandbox=sandbox, prefix="nav", options=options),
+        "modules": [(m, module_edit.get(m.pk) or _module_form(sandbox, m, options=options)) for m in modules],
+        "module_form": bound.get("module") or HomeModuleForm(sandbox=sandbox, prefix="module", options=options,
                                                               initial={"kind": HomeModule.Kind.PRODUCTS}),
         "open_nav": set(nav_edit), "open_module": set(module_edit),
         "preview_url": reverse("storefront:home", kwargs={"storefront_key": sandbox.storefront_key}),
