@@ -425,7 +425,7 @@ def load_scenario(folder: Path | str) -> LoadedScenario:
     personas: list[Persona] = []
     total = _decimal_or_none(raw.get("points")) if isinstance(raw, dict) else None
     persona_files = sorted((folder / "personas").glob("*.py")) if (folder / "personas").is_dir() else []
-    for path in (p for p in persona_files if p.name != "__init__.py"):
+    for path in (p for p in persona_files if not p.name.startswith("_")):  # _*.py: helpers they share
         rel = f"personas/{path.name}"
         tree, found = _code_problems(path, rel, need_run=True)
         problems.extend(found)

@@ -27,6 +27,7 @@ def _problems(folder) -> list[str]:
 def test_a_persona_is_loaded_with_its_kind_and_band(tmp_path):
     folder = _with_persona(tmp_path, "other_order", 'KIND = "correct"\nEXPECTED = (9, 10)\n')
     (folder / "personas" / "__init__.py").write_text("")
+    (folder / "personas" / "_shared.py").write_text("def helper(ctx):\n    pass\n")  # not a persona
     scenario = load_scenario(folder)
     assert [(p.name, p.kind, p.expected) for p in scenario.personas] == \
         [("other_order", "correct", (Decimal("9"), Decimal("10")))]
