@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from .models import Attempt
@@ -37,9 +38,23 @@ def attempt_frozen_at(attempt: Attempt, *, claimed_at: datetime | None = None) -
     return min(instants) if instants else None
 
 
+def _attempt_row(sandbox_id: int) -> tuple | None:
+    """(status, mode) of the attempt that owns ``sandbox_id``. Inside a service's transaction on
+    PostgreSQL the row is read FOR SHARE: writers do not wait for one another, but 交卷 (which
+    locks the attempt FOR UPDATE) waits until every write that passed this gate has committed, and
+    a write that comes after it reads the new status — no write can pass the gate and land after the
+    freeze. (SQLite needs nothing: its IMMEDIATE transactions already run one at a time.)"""
+    rows = Attempt.objects.filter(instance__sandbox_id=sandbox_id).values_list("status", "mode")[:1]
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return next(iter(rows), None)
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} FOR SHARE OF {connection.ops.quote_name(Attempt._meta.db_table)}", params)
+        return cursor.fetchone()
+
+
 def attempt_write_refusal(sandbox_id: int) -> str | None:
-    row = (Attempt.objects.filter(instance__sandbox_id=sandbox_id)
-           .values_list("status", "mode").first())
+    row = _attempt_row(sandbox_id)
     if row is None or row[0] == Attempt.Status.IN_PROGRESS:
         return None
     if row[1] == Attempt.Mode.PRACTICE:
