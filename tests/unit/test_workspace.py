@@ -19,6 +19,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from sandbox.exams.models import Exam, ExamPart, ManualScore, Registration, ScoreReview, Sitting, SittingEvent, \
     SittingTask
@@ -29,6 +30,7 @@ from sandbox.workspace import selectors
 from sandbox.workspace import urls as workspace_urls
 from sandbox.workspace.services import score_review_file
 from shop_sim.models import Order, Sandbox, ShopEvent
+from shop_sim.storefront.buyer import buyer_pass_url
 from shop_sim.tenancy import ACTIVE_SANDBOX_SESSION_KEY
 from tests.unit.scenario_fixtures.helpers import catalog_use
 
@@ -158,7 +160,10 @@ def test_the_workspace_shows_instructions_frame_storefront_and_the_servers_count
     assert "任务说明" in page and params["order_nos"][0] in page and params["memo"] in page
     console = url("sitting_task_console", registration_id=reg.pk, sittingtask_id=first.pk)
     assert re.search(rf'<iframe[^>]*title="商家后台"[^>]*src="{console}"', page)
-    assert f'href="/s/{first.attempt.instance.sandbox.storefront_key}/" target="_blank"' in page
+    # the storefront opens with the shop's buyer pass: the candidate (and only they) can act as its buyers
+    shop = first.attempt.instance.sandbox
+    assert f'href="{escape(buyer_pass_url(shop))}" target="_blank"' in page
+    assert buyer_pass_url(shop).startswith(f"/s/{shop.storefront_key}/buyer-pass/?buyer_pass=")
     assert "打开店铺前台" in page
     assert timer_text(page) in ("80:00", "79:59")  # 90 minutes, started 10 minutes ago
     assert 'aria-live="polite"' in page and "workspace/workspace.js" in page
