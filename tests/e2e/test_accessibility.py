@@ -34,6 +34,7 @@ from sandbox.practice.services import (
 from sandbox.review.services import exam_results_publish
 from sandbox.runtime.services import attempt_grade, attempt_submit
 from shop_sim.models import Order
+from shop_sim.storefront.buyer import buyer_pass_url
 from tests.e2e.servers import catalog_server
 from tests.unit.exam_helpers import PARTS, exam_catalog
 
@@ -215,6 +216,7 @@ def test_no_serious_or_critical_axe_violation_on_any_page_of_any_role(
             if username:
                 _login(page, username)
             if role == "buyer":
+                page.goto(buyer_pass_url(shop))  # an exam shop: the candidate's own link carries the buyer pass
                 page.goto(storefront + "login/")
                 page.get_by_label("会员名").fill(buyer.nickname)
                 page.get_by_role("button", name="登录").click()

@@ -107,7 +107,9 @@ def test_a_trainee_practises_a_published_task_until_full_marks(browser, practice
         expect(lost).to_contain_text("期望")  # the message says what was expected and what was found
         expect(report.get_by_role("row").filter(has_text=f"订单 {params['order_nos'][0]} 用")).to_contain_text(
             "3.00 / 3.00")
+        # a page check that lost points keeps a screenshot as evidence
         expect(report.get_by_role("link", name="评分截图 1").first).to_be_visible()
+        shot = report.get_by_role("link", name="评分截图 1").first.get_attribute("href")
 
         # the rest of the task, then grading again: full marks
         page.get_by_role("button", name="进入商家后台").click()
@@ -121,9 +123,10 @@ def test_a_trainee_practises_a_published_task_until_full_marks(browser, practice
         assert [r.total for r in AttemptReport.objects.filter(attempt=attempt).order_by("version")] == \
             [first.total, 20]
 
-        # the evidence opens for the candidate (and only through the checked view)
-        shot = report.get_by_role("link", name="评分截图 1").first.get_attribute("href")
-        assert shot.startswith(f"/practice/attempts/{attempt.pk}/evidence/2/")
+        # full marks: no check lost points, so none kept a screenshot (GRADER_SCREENSHOTS = on_fail)
+        expect(report.get_by_role("link", name="评分截图 1")).to_have_count(0)
+        # the first report's evidence opens for the candidate (and only through the checked view)
+        assert shot.startswith(f"/practice/attempts/{attempt.pk}/evidence/1/")
         assert context.request.get(base_url + shot).headers["content-type"] == "image/jpeg"
     finally:
         context.close()
