@@ -133,16 +133,26 @@ def _run_script(path: Path, scenario, seed: int, *, owner, pool, base_url: str):
     return instance
 
 
+def _run_and_grade(path: Path, scenario, seed: int, run: str, expected: str, script_failed: str, *, owner, pool,
+                   base_url: str):
+    """Run a solution, mutant or persona script on a fresh instance and grade it: (report, None), or
+    (None, the FAIL row saying which of the two went wrong)."""
+    try:
+        instance = _run_script(path, scenario, seed, owner=owner, pool=pool, base_url=base_url)
+    except Exception as exc:
+        return None, _error_row(scenario, seed, run, expected, exc, script_failed)
+    try:
+        return _grade(instance, scenario, pool, base_url), None
+    except Exception as exc:
+        return None, _error_row(scenario, seed, run, expected, exc, _("评分出错"))
+
+
 def verify_solution(scenario, seed: int, *, owner, pool, base_url: str) -> VerifyRow:
     expected = _("满分 %(max)s，无附带损害") % {"max": _machine_max(scenario)}
-    try:
-        instance = _run_script(scenario.solution_path, scenario, seed, owner=owner, pool=pool, base_url=base_url)
-    except Exception as exc:
-        return _error_row(scenario, seed, "solution", expected, exc, _("解法出错"))
-    try:
-        report = _grade(instance, scenario, pool, base_url)
-    except Exception as exc:
-        return _error_row(scenario, seed, "solution", expected, exc, _("评分出错"))
+    report, failed = _run_and_grade(scenario.solution_path, scenario, seed, "solution", expected, _("解法出错"),
+                                    owner=owner, pool=pool, base_url=base_url)
+    if failed:
+        return failed
     lost = _lost(report)
     earned = sum((c.result.score for c in report.criteria if c.machine_scored), Decimal(0)).quantize(CENT)
     ok = not lost and not report.collateral and not report.collateral_error
@@ -162,14 +172,10 @@ def verify_mutant(scenario, mutant, seed: int, *, owner, pool, base_url: str) ->
     declared = [name for name in mutant.loses if name not in manual]
     expected = _("失分：%(ids)s") % {"ids": _ids(declared)}
     run = f"mutant {mutant.name}"
-    try:
-        instance = _run_script(mutant.path, scenario, seed, owner=owner, pool=pool, base_url=base_url)
-    except Exception as exc:
-        return _error_row(scenario, seed, run, expected, exc, _("错误解法出错"))
-    try:
-        report = _grade(instance, scenario, pool, base_url)
-    except Exception as exc:
-        return _error_row(scenario, seed, run, expected, exc, _("评分出错"))
+    report, failed = _run_and_grade(mutant.path, scenario, seed, run, expected, _("错误解法出错"),
+                                    owner=owner, pool=pool, base_url=base_url)
+    if failed:
+        return failed
     lost = _lost(report)
     ok = set(lost) == set(declared)
     got = _("失分：%(ids)s") % {"ids": _ids(lost)}
@@ -199,14 +205,10 @@ def verify_persona(scenario, persona, seed: int, *, owner, pool, base_url: str) 
     low, high = persona.expected
     expected = _("%(low)s–%(high)s 分") % {"low": low, "high": high}
     run = f"persona {persona.name}"
-    try:
-        instance = _run_script(persona.path, scenario, seed, owner=owner, pool=pool, base_url=base_url)
-    except Exception as exc:
-        return _error_row(scenario, seed, run, expected, exc, _("人设脚本出错"))
-    try:
-        report = _grade(instance, scenario, pool, base_url)
-    except Exception as exc:
-        return _error_row(scenario, seed, run, expected, exc, _("评分出错"))
+    report, failed = _run_and_grade(persona.path, scenario, seed, run, expected, _("人设脚本出错"),
+                                    owner=owner, pool=pool, base_url=base_url)
+    if failed:
+        return failed
     earned = sum((c.result.score for c in report.criteria if c.machine_scored), Decimal(0)).quantize(CENT)
     off_by = max(low - earned, earned - high, Decimal(0))
     details = []

@@ -38,7 +38,8 @@ from autograder.matching import (
 )
 from autograder.registry import CheckKind, CheckParams, CheckResult, register
 from shop_sim.file_limits import (
-    FileLimitExceeded, FileLimits, csv_delimiter, file_limits, table_limits_check, too_big_in_memory, too_slow,
+    FileLimitExceeded, FileLimits, csv_delimiter, file_limits, table_limits_check, text_decode, too_big_in_memory,
+    too_slow,
 )
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -82,16 +83,10 @@ def _cell(value: Any) -> Any:
 
 
 def _decode(data: bytes) -> str:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    """The CSV's text, decoded the way the file limits read it (UTF-16 with BOM, UTF-8, GB18030)."""
+    text = text_decode(data)
+    if text is not None:
+        return text
     raise FileProblem(_("无法识别文件的文字编码，请保存为 UTF-8 或 GBK 编码的 CSV 文件"))
 
 
