@@ -127,6 +127,7 @@ def _report_view(attempt: Attempt, report: AttemptReport, **evidence_url) -> dic
         criteria.append({
             "id": item.get("id"), "description": _localized(item.get("description")),
             "points": item.get("points"), "score": result.get("score"), "full": full,
+            "not_evaluated": result.get("verdict") == "not_evaluated",
             "manual": not item.get("machine_scored", True), "message": result.get("message", ""),
             "expected": "" if full else _pretty(result.get("expected")),
             "actual": "" if full else _pretty(result.get("actual")),
@@ -134,7 +135,7 @@ def _report_view(attempt: Attempt, report: AttemptReport, **evidence_url) -> dic
         })
     return {"report": report, "criteria": criteria, "collateral": data.get("collateral", []),
             "collateral_error": data.get("collateral_error", ""), "deduction": data.get("deduction", "0"),
-            "pending_manual": data.get("pending_manual", []),
+            "pending_manual": data.get("pending_manual", []), "not_evaluated": data.get("not_evaluated", []),
             "after_freeze": data.get("after_freeze", []), "after_freeze_note": data.get("after_freeze_note", "")}
 
 
