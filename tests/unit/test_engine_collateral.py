@@ -182,6 +182,24 @@ class TestOnARealShop:
         assert ("coupon", "added") in kinds and ("sandbox", "changed") in kinds
         assert any(c.model == "category" and c.pk == category_pk for c in changes)
 
+    def test_rows_are_resolved_in_the_candidates_shop_from_the_params(self, instance):
+        """The listed orders may be shipped; the same change on an unlisted order costs its severity."""
+        from shop_sim.models import Order
+
+        scope = Scope(may_change=[{"model": "order", "fields": ["status", "flag"],
+                                   "rows": {"order_no__in": "{{ params.order_nos }}"}}],
+                      deduct=Decimal(1), costs=[{"model": "order", "fields": ["status"], "to": ["shipped"],
+                                                 "deduct": 4}])
+        orders = Order.objects.for_sandbox(instance.sandbox)
+        listed = orders.get(order_no=instance.params["order_nos"][0])
+        other = orders.exclude(order_no__in=instance.params["order_nos"]).filter(status="paid").first() \
+            or orders.exclude(order_no__in=instance.params["order_nos"]).first()
+        orders.filter(pk=listed.pk).update(status="shipped", flag="red")
+        assert collateral_changes(instance, scope) == []
+        orders.filter(pk=other.pk).update(status="shipped" if other.status != "shipped" else "closed")
+        [change] = collateral_changes(instance, scope)
+        assert change.pk == other.pk and change.deduct in (4, 1)
+
     def test_the_context_exposes_the_baseline_ids(self, instance):
         ctx = CheckContext(sandbox=instance.sandbox, params={}, points=Decimal(1), instance=instance)
         products = Product.objects.for_sandbox(instance.sandbox).values_list("pk", flat=True)
