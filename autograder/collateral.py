@@ -82,11 +82,16 @@ def _field_label(name: str, attname: str) -> str:
 
 def _choice_label(name: str, attname: str, value: Any) -> Any:
     """已发货, not shipped: a status reads as the candidate saw it."""
+    from autograder.checks.state import CODE_LABELS
+
     model = _model(name)
     try:
-        choices = dict(model._meta.get_field(attname).choices or ()) if model is not None else {}
+        field_ = model._meta.get_field(attname) if model is not None else None
     except FieldDoesNotExist:
-        choices = {}
+        field_ = None
+    choices = dict(field_.choices or ()) if field_ is not None else {}
+    if not choices and field_ is not None and field_.name in CODE_LABELS:
+        choices = CODE_LABELS[field_.name]()
     return choices.get(value, value) if isinstance(value, str) else value
 
 

@@ -67,7 +67,7 @@ def test_deduction_per_change_capped_at_the_points_earned():
 
 
 ORDERS = {"order": {"7": {"order_no": "T1", "status": "paid", "flag": "", "receiver_name": "王一"},
-                    "8": {"order_no": "T2", "status": "paid", "flag": "", "receiver_name": "李二"},
+                    "8": {"order_no": "T2", "status": "paid", "flag": "", "receiver_name": "李二", "carrier": ""},
                     "9": {"order_no": "T3", "status": "paid", "flag": "", "receiver_name": "张三"}},
           "refund": {"4": {"order_id": 8, "status": "awaiting_seller"}}}
 SEVERE = Scope(
@@ -94,6 +94,8 @@ def test_rows_limit_where_allowed_fields_may_change():
     assert change.message == ("修改了订单「T2」（#8）（交易状态：买家已付款，等待发货 → 卖家已发货，等待买家确认），"
                               "超出本题要求的范围（严重，扣 4 分）")
     assert "shipped" not in change.message and change.deduct == 4 and change.severity == "severe"
+    [sf] = collateral_diff(ORDERS, moved(order_8={"carrier": "SF"}), SEVERE, rows={0: {"7"}})
+    assert "物流公司：空 → 顺丰速运" in sf.message and "SF" not in sf.message
     # without the rows resolved, no row is allowed: the listed one is damage too
     assert len(collateral_diff(ORDERS, current, SEVERE)) == 2
 
