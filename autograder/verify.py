@@ -8,7 +8,8 @@ same ones every time), three kinds of run, each on a fresh instance:
   earns its points and nothing outside the scope changed;
 * each mutant — a plausible wrong solution: the criteria it loses (scores below their points) are
   exactly its ``LOSES``, no more, no fewer;
-* each persona — a candidate written from the instructions alone: its machine-scored total lies in
+* each persona — a candidate written from the instructions alone: its machine-scored total, less the
+  collateral deduction, lies in
   the band an examiner declared for it (``EXPECTED``), and within the fairness targets of its kind
   (a gaming persona at most 30 % of the points, mass collateral damage at most half, a fully
   correct one at least 95 %). Mutants prove each criterion can fail; personas prove the score is fair.
@@ -209,7 +210,8 @@ def verify_persona(scenario, persona, seed: int, *, owner, pool, base_url: str) 
                                     owner=owner, pool=pool, base_url=base_url)
     if failed:
         return failed
-    earned = sum((c.result.score for c in report.criteria if c.machine_scored), Decimal(0)).quantize(CENT)
+    earned = sum((c.result.score for c in report.criteria if c.machine_scored), Decimal(0))
+    earned = max(earned - report.deduction, Decimal(0)).quantize(CENT)  # collateral damage counts
     off_by = max(low - earned, earned - high, Decimal(0))
     details = []
     if off_by:
@@ -224,6 +226,8 @@ def verify_persona(scenario, persona, seed: int, *, owner, pool, base_url: str) 
                               "bound": bound, "share": int(share * 100)})
     if details:
         details += [f"{c.id}: {c.result.score}/{c.points} {c.result.message}" for c in report.criteria if c.machine_scored]
+        if report.deduction:
+            details += [_("附带损害扣 %(d)s 分：") % {"d": report.deduction}] + [c.message for c in report.collateral]
     got = _("%(earned)s 分") % {"earned": earned}
     return VerifyRow(scenario.slug, seed, run, expected, got, not details, tuple(details), off_by)
 

@@ -234,7 +234,7 @@ class TranscriptCheck(CheckKind):
             if not fast:
                 notes.append(_("首次响应用时 %(s)d 秒，要求不超过 %(max)d 秒") % {"s": seconds, "max": params.first_response_seconds})
         content_right = all(content)
-        if quality and not content_right and any(quality):
+        if quality and not content_right and any(quality) and not pasted:
             notes.append(_("回复的内容不对，及时回复和文明用语不单独得分"))
         units = len(content) + len(quality)
         earned = sum(content) + (sum(quality) if content_right else 0)
