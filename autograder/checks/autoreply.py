@@ -7,7 +7,7 @@ the keyword rule that answers each question must give the facts. Keywords that o
 example sentence lose the paraphrases. Recall alone would pay a catch-all rule (吗/？/的) whose reply
 pastes every fact, so the rules are tested for precision too: questions that must NOT get this
 topic's answer (the other topics' questions, small talk) are put to the same matcher, and one that
-is answered by a rule of this topic, or by any rule with this topic's facts, is a false answer.
+is answered by a rule of this topic, or by a rule pasting every fact, is a false answer.
 score = recall × precision. A reply that pastes the shop's other facts (``off_topic``) answers
 nothing (see the ``transcript`` kind).
 The first greeting (首次接待语) is judged the same way: the enabled one a new session gets.
@@ -159,8 +159,12 @@ class AutoReplyCheck(CheckKind):
         for text in params.must_not_trigger:
             matches = autoreply_matches(sandbox=ctx.sandbox, text=text, first_message=False, offline=False, rules=rules)
             rule = next((r for r in matches if r.kind == AutoReplyRule.Kind.KEYWORD), None)
-            false = rule is not None and (rule.pk in topic_rules
-                                          or bool(topic_facts) and all(_mentioned(rule.reply, topic_facts)))
+            # a rule of this topic, or a paste of every fact (a catch-all below the topic's rules); another
+            # topic's rule that adds one of this topic's facts as a courtesy is no false answer
+            false = rule is not None and (
+                rule.pk in topic_rules
+                or bool(topic_facts) and all(_mentioned(rule.reply, topic_facts))
+                and len(off_topic_given(rule.reply, params.off_topic)) > params.off_topic_allowed)
             if false:
                 wrong.append(text)
             items.append({"must_not_trigger": text, "rule": _rule_shown(rule) if rule else None, "false_answer": false})

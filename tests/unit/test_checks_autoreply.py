@@ -109,6 +109,23 @@ def test_precision_a_catch_all_rule_that_answers_everything_scores_nothing(sandb
     assert result.actual["false_answers"] == NOT_SHIPPING
 
 
+def test_precision_a_dump_below_the_topic_rule_still_answers_small_talk_falsely(sandbox):
+    good_rules(sandbox)
+    dump = "亲，付款后48小时内发货，默认发中通快递；满99元包邮；可开电子普通发票"
+    rule(sandbox, reply=dump, keywords=["吗", "你好"], position=99)
+    params = {"questions": [SHIPPING], "must_not_trigger": ["在吗", "你好"], "off_topic": [["满99"], ["电子普通发票"]]}
+    assert grade(sandbox, params=params, points="4").score == 0
+
+
+def test_precision_another_topics_rule_may_mention_this_topics_facts(sandbox):
+    """A postage rule that adds the shipping promise as a courtesy is the postage rule, not a false
+    shipping answer."""
+    rule(sandbox, reply="亲，付款后48小时内发货，默认发中通快递", keywords=["发货"])
+    rule(sandbox, reply="亲，满99元包邮，付款后48小时内发货，默认中通哦", keywords=["包邮"])
+    params = {"questions": [SHIPPING], "must_not_trigger": ["包邮吗？"], "off_topic": [["满99"], ["电子普通发票"]]}
+    assert grade(sandbox, params=params, points="4").score == Decimal(4)
+
+
 def test_precision_each_false_answer_costs_its_share(sandbox):
     good_rules(sandbox)
     assert grade(sandbox, params={"questions": [SHIPPING], "must_not_trigger": NOT_SHIPPING}).score == Decimal(8)
