@@ -9,7 +9,7 @@ pastes every fact, so the rules are tested for precision too: questions that mus
 topic's answer (the other topics' questions, small talk) are put to the same matcher, and one that
 is answered by a rule of this topic, or by a rule pasting every fact, is a false answer.
 score = recall × precision. A reply that pastes the shop's other facts (``off_topic``) answers
-nothing (see the ``transcript`` kind).
+only half its facts' share (see the ``transcript`` kind).
 The first greeting (首次接待语) is judged the same way: the enabled one a new session gets.
 Nothing is sent and nothing is written. The rules are those the shop had when the attempt froze
 (``autograder.freeze.autoreply_rules_at``): a rule edited after 交卷 or the deadline never counts.
@@ -28,7 +28,7 @@ from autograder.registry import CheckKind, CheckParams, CheckResult, register
 from shop_sim.models import AutoReplyRule
 from shop_sim.selectors.chat import autoreply_matches
 
-from .transcript import Fact, fact_given, fact_label, fact_variants, off_topic_given
+from .transcript import PASTE_CREDIT, Fact, fact_given, fact_label, fact_variants, off_topic_given
 
 MESSAGE_ITEMS = 8  # items spelled out in the message; the evidence has them all
 
@@ -140,17 +140,17 @@ class AutoReplyCheck(CheckKind):
             else:
                 topic_rules.add(rule.pk)
                 pasted = off_topic_given(rule.reply, params.off_topic)
+                mentioned = _mentioned(rule.reply, question.must_mention)
                 if len(pasted) > params.off_topic_allowed:
-                    mentioned = [False] * len(question.must_mention)
-                    lines.append(_("买家问“%(q)s”：回复罗列了与问题无关的店铺资料（%(facts)s），不算作回答")
+                    lines.append(_("买家问“%(q)s”：回复罗列了与问题无关的店铺资料（%(facts)s），答案淹没在资料里，只计一半")
                                  % {"q": question.text, "facts": "、".join(pasted)})
                 else:
-                    mentioned = _mentioned(rule.reply, question.must_mention)
                     if not all(mentioned):
                         lines.append(_("买家问“%(q)s”：由关键词“%(keywords)s”的规则回复，未提到：%(missing)s")
                                      % {"q": question.text, "keywords": "、".join(map(str, rule.keywords or [])),
                                         "missing": _missing(question.must_mention, mentioned)})
-            shares.append(Decimal(sum(mentioned)) / Decimal(len(mentioned)))
+            share = Decimal(sum(mentioned)) / Decimal(len(mentioned))
+            shares.append(share * PASTE_CREDIT if len(pasted) > params.off_topic_allowed else share)
             items.append({"question": question.text, "rule": _rule_shown(rule) if rule else None,
                           "mentioned": mentioned, "off_topic": pasted})
 

@@ -14,8 +14,8 @@ How an examiner reads the answer (issue #11):
   is right — a prompt, polite reply that says nothing or the wrong thing earns nothing;
 * *no stuffing*: a fact counts only as the answer given — not next to a phrasing that contradicts
   it (``unless``), a recommendation is one size, not the size table, and a reply that pastes more
-  of the shop's other facts (``off_topic``) than ``off_topic_allowed`` is a copy of the 店铺资料,
-  not an answer;
+  of the shop's other facts (``off_topic``) than ``off_topic_allowed`` is a copy of the 店铺资料:
+  the facts buried in it earn ``PASTE_CREDIT`` (half) of their share and the quality parts nothing;
 * *equivalence*: phrasings are compared with ``normalize_phrase`` (全角/半角, case, spaces, Chinese
   numerals, clock times: 下午四点 = 16:00), and each fact lists the phrasings it accepts;
 * the first-response clock runs from the buyer's question, but never from before the task was first
@@ -35,6 +35,9 @@ from autograder.registry import CheckKind, CheckParams, CheckResult, register
 from shop_sim.models import ChatMessage, Customer
 
 from .text import banned_words_found
+
+PASTE_CREDIT = Decimal("0.5")  # a fact buried in a paste of the shop's facts: informs, but is no answer
+
 
 class FactSpec(CheckParams):
     """One fact: the phrasings that state it, how to name it to the candidate, what contradicts it."""
@@ -186,14 +189,14 @@ class TranscriptCheck(CheckKind):
         stuffed = off_topic_given(said, params.off_topic)
         pasted = len(stuffed) > params.off_topic_allowed
         if pasted:
-            notes.append(_("回复罗列了与买家问题无关的店铺资料（%(facts)s），不算作回答；请只回答买家问到的内容")
-                         % {"facts": "、".join(stuffed)})
+            notes.append(_("回复罗列了与买家问题无关的店铺资料（%(facts)s）：答案淹没在资料里，内容只计一半，"
+                           "及时回复和文明用语不计分；请只回答买家问到的内容") % {"facts": "、".join(stuffed)})
         mentioned = []
         for fact in params.must_mention:
-            ok = fact_given(said, fact) and not pasted
+            ok = fact_given(said, fact)
             mentioned.append(ok)
             content.append(ok)
-            if not ok and not pasted:
+            if not ok:
                 variants = fact_variants(fact)
                 notes.append(_("未提到：%(fact)s") % {"fact": fact_label(fact)} + (
                     _("（可接受的说法：%(all)s）") % {"all": " / ".join(variants)} if len(variants) > 1 else ""))
@@ -201,15 +204,15 @@ class TranscriptCheck(CheckKind):
         if params.recommend is not None:
             named = labels_named(said, params.recommend.choices)
             recommended = [params.recommend.choices[i][0] for i in named]
-            ok = named == [params.recommend.right()] and not pasted
+            ok = named == [params.recommend.right()]
             content.append(ok)
             what = params.recommend.label or _("选项")
-            if not pasted and not named:
+            if not named:
                 notes.append(_("没有推荐具体的%(what)s，应推荐 %(answer)s") % {"what": what, "answer": params.recommend.answer})
-            elif not pasted and len(named) > 1:
+            elif len(named) > 1:
                 notes.append(_("推荐须是一个%(what)s，回复中提到了 %(named)s；应推荐 %(answer)s")
                              % {"what": what, "named": "、".join(recommended), "answer": params.recommend.answer})
-            elif not pasted and not ok:
+            elif not ok:
                 notes.append(_("推荐的%(what)s是 %(named)s，按资料应为 %(answer)s")
                              % {"what": what, "named": recommended[0], "answer": params.recommend.answer})
         # quality parts (no forbidden words, in time): count only when the content is right
@@ -233,12 +236,13 @@ class TranscriptCheck(CheckKind):
             quality.append(fast)
             if not fast:
                 notes.append(_("首次响应用时 %(s)d 秒，要求不超过 %(max)d 秒") % {"s": seconds, "max": params.first_response_seconds})
-        content_right = all(content)
+        content_right = all(content) and not pasted
         if quality and not content_right and any(quality) and not pasted:
             notes.append(_("回复的内容不对，及时回复和文明用语不单独得分"))
         units = len(content) + len(quality)
-        earned = sum(content) + (sum(quality) if content_right else 0)
-        share = Decimal(earned) / Decimal(units) if units else Decimal(1)
+        earned = Decimal(sum(content)) * (PASTE_CREDIT if pasted else Decimal(1)) \
+            + (sum(quality) if content_right else 0)
+        share = earned / Decimal(units) if units else Decimal(1)
         actual: dict[str, Any] = {"questions": len(questions), "replies": len(replies),
                                   "mentioned": mentioned, "recommended": recommended, "off_topic": stuffed,
                                   "forbidden_said": said_forbidden, "first_response_seconds": seconds}

@@ -148,7 +148,8 @@ def test_a_rule_whose_reply_pastes_the_other_topics_facts_answers_nothing(sandbo
     rule(sandbox, reply=dump, keywords=["发货", "发出"])
     params = {"questions": [SHIPPING], "off_topic": [["满99"], ["电子普通发票"]]}
     result = grade(sandbox, params=params, points="3")
-    assert result.score == 0 and "回复罗列了与问题无关的店铺资料（满99、电子普通发票）" in result.message
+    # the facts are there, buried in a paste: half their share
+    assert result.score == Decimal("1.50") and "回复罗列了与问题无关的店铺资料（满99、电子普通发票）" in result.message
     params = {"questions": [SHIPPING], "off_topic": [["满99"], ["电子普通发票"]], "off_topic_allowed": 2}
     assert grade(sandbox, params=params, points="3").score == Decimal(3)
 

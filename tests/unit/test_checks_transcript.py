@@ -106,12 +106,13 @@ def test_a_recommendation_is_one_size_and_the_right_one(sandbox, chat, reply, sc
     assert grade(sandbox, params, points="3").score == Decimal(score)
 
 
-def test_a_paste_of_every_shop_fact_is_not_an_answer(sandbox, chat):
+def test_a_paste_of_every_shop_fact_is_no_proper_answer(sandbox, chat):
     chat("buyer", "什么时候发货？用什么快递？", 0)
     chat("merchant", "店铺信息：48小时内发货；快递：顺丰；满79包邮；可开电子普通发票；7天无理由退换", 5)
     params = {**FACTS, "off_topic": [["满79"], ["电子普通发票"], ["7天无理由"]]}
     result = grade(sandbox, params)
-    assert result.score == 0 and "与买家问题无关的店铺资料" in result.message
+    # both facts are in it, buried: half of the 2 content parts, the quality parts nothing → 1 of 4 parts
+    assert result.score == Decimal("1.00") and "与买家问题无关的店铺资料" in result.message
 
 
 def test_one_proactive_extra_is_good_service(sandbox, chat):
