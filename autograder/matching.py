@@ -337,3 +337,59 @@ def _leading_name(text: Any) -> str:
     plain = _ADDRESS_LABEL_RE.sub("", unicodedata.normalize("NFKC", str(text)).strip())
     head = re.split(r"[,，、;；\s]", plain, maxsplit=1)[0]
     return head if head and not re.search(r"\d", head) and len(head) <= 12 and head != plain else ""
+
+
+# -- phrases in chat: numerals, clock times, sizes ------------------------------------------------
+
+_CLOCK_RE = re.compile(r"(上午|早上|中午|下午|傍晚|晚上)?(\d{1,2})(?:点钟?|时|:)(半|(\d{2})分?)?")
+_AFTERNOON = frozenset({"下午", "傍晚", "晚上"})
+
+
+def _clock(match: re.Match) -> str:
+    part, hour, half, minute = match.group(1), int(match.group(2)), match.group(3), match.group(4)
+    if hour > 24 or (minute is not None and int(minute) > 59):
+        return match.group(0)
+    if part in _AFTERNOON and hour < 12:
+        hour += 12
+    return f"{hour}:{'30' if half == '半' else (minute or '00')}"
+
+
+def normalize_phrase(value: Any) -> str:
+    """``normalize_text`` plus what people write differently for the same fact: Chinese numerals as
+    digits (cn2an: 四十八小时 = 48小时, 七天 = 7天, 两天 = 2天) and clock times in one form
+    (下午四点 = 下午4点 = 16点 = 16:00 → ``16:00``). Both sides of a comparison go through it."""
+    text = normalize_text(value)
+    if not text:
+        return text
+    try:
+        import warnings
+
+        import cn2an
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            text = cn2an.transform(text, "cn2an")
+    except Exception:  # cn2an refuses some mixed forms; the text as it was still compares
+        pass
+    return _CLOCK_RE.sub(_clock, text)
+
+
+def phrase_in(haystack: Any, needle: Any) -> bool:
+    """``needle`` occurs in ``haystack``, both read with ``normalize_phrase``."""
+    want = normalize_phrase(needle)
+    return bool(want) and want in normalize_phrase(haystack)
+
+
+def labels_named(text: Any, choices: list[list[str]]) -> list[int]:
+    """Which of ``choices`` (each a list of labels for one option, e.g. ``["XXL", "2XL"]``) the text
+    names as a word of its own: case-insensitive, full-width allowed, ``M`` not found in ``cm`` nor
+    ``XL`` in ``XXL``. Returns the indices of the options named, in order."""
+    said = normalize_text(text)
+    named = []
+    for index, labels in enumerate(choices):
+        for label in labels:
+            want = normalize_text(label)
+            if want and re.search(rf"(?<![a-z0-9]){re.escape(want)}(?![a-z])", said):
+                named.append(index)
+                break
+    return named
