@@ -122,22 +122,22 @@ def test_unnormalised_values_are_named_with_the_rule_they_break(tmp_path):
     rows = [("2026110100001", "138-0013-8000", "2026/11/1", "12.5"), *ROWS[1:]]
     result = grade(write(tmp_path, "n.csv", csv_text(rows).encode()), points="10")
     assert result.score == Decimal("9.50")  # values 9/12
-    assert "2026110100001 的 手机号“138-0013-8000”不是 11 位纯数字手机号" in result.message
-    assert "下单日期“2026/11/1”不是 YYYY-MM-DD 格式的日期" in result.message
-    assert "金额“12.5”不是保留两位小数的金额（如 12.50）" in result.message
+    assert "订单号 2026110100001 的手机号“138-0013-8000”：手机号应为 11 位数字，不带空格、短横线或 +86" in result.message
+    assert "下单日期“2026/11/1”：日期应写成 YYYY-MM-DD" in result.message
+    assert "金额“12.5”：金额应为保留两位小数的数字，不带 ￥、元 或千位分隔符（如 1299.00）" in result.message
 
 
 def test_wrong_values_and_empty_cells(tmp_path):
     rows = [("2026110100001", "13800138001", "2026-11-01", ""), *ROWS[1:]]
     result = grade(write(tmp_path, "w.csv", csv_text(rows).encode()), points="10")
-    assert "手机号“13800138001”应为“13800138000”" in result.message
+    assert "手机号“13800138001”：应为“13800138000”" in result.message
     assert "有空值：金额（第 2 行）" in result.message
     assert Decimal(0) < result.score < Decimal(10)
 
 
 def test_missing_rows_are_reported_by_key(tmp_path):
     result = grade(write(tmp_path, "m.csv", csv_text(ROWS[:2]).encode()), points="10")
-    assert "缺少记录 2026110100003" in result.message
+    assert "上传的表格中没有 订单号 2026110100003 这条记录" in result.message
 
 
 def test_expected_data_from_an_asset(tmp_path):
@@ -204,7 +204,7 @@ def test_compare_limits_the_values_subcheck_to_some_columns(tmp_path):
     path = write(tmp_path, "c.csv", csv_text(rows, ORDER_HEADER).encode())
     phones = grade(path, {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["联系电话"]}, points="3")
     assert phones.score == Decimal(2)  # 2 of 3 phone cells; the key column is not counted
-    assert "联系电话“138 0013 8000”不是 11 位纯数字手机号" in phones.message
+    assert "联系电话“138 0013 8000”：手机号应为 11 位数字，不带空格、短横线或 +86" in phones.message
     ship = grade(path, {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["发货时间"]}, points="3")
     assert ship.score == Decimal(3)
 
@@ -216,14 +216,14 @@ def test_empty_cells_match_empty_clean_values_in_formatted_columns(tmp_path):
     rows = [("101", "", "2026-11-03 09:05", "2026-11-04 10:00"), *ORDER_ROWS[1:]]
     result = grade(write(tmp_path, "f.csv", csv_text(rows, ORDER_HEADER).encode()),
                    {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["联系电话"]}, points="3")
-    assert result.score == Decimal(2) and "联系电话“空”应为“13800138000”" in result.message
+    assert result.score == Decimal(2) and "联系电话“空”：应为“13800138000”" in result.message
 
 
 @pytest.mark.parametrize("value, problem", [
-    ("2026-11-03 09:05:00", "不是 YYYY-MM-DD HH:MM 格式的时间"),
-    ("2026/11/3 9:05", "不是 YYYY-MM-DD HH:MM 格式的时间"),
-    ("20261103", "不是 YYYY-MM-DD HH:MM 格式的时间"),
-    ("2026-11-03", "不是 YYYY-MM-DD HH:MM 格式的时间"),
+    ("2026-11-03 09:05:00", "时间应写成 YYYY-MM-DD HH:MM"),
+    ("2026/11/3 9:05", "时间应写成 YYYY-MM-DD HH:MM"),
+    ("20261103", "时间应写成 YYYY-MM-DD HH:MM"),
+    ("2026-11-03", "时间应写成 YYYY-MM-DD HH:MM"),
 ])
 def test_datetime_form_is_required(tmp_path, value, problem):
     rows = [("101", "13800138000", value, "2026-11-04 10:00"), *ORDER_ROWS[1:]]
@@ -241,7 +241,7 @@ def test_datetime_cells_of_an_xlsx_count(tmp_path):
     rows[0] = ("101", 13800138000, datetime(2026, 11, 3, 9, 5, 30), datetime(2026, 11, 4, 10, 0))
     path = xlsx(tmp_path, "u.xlsx", rows, header=ORDER_HEADER.split(","))
     result = grade(path, {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["下单时间"]}, points="3")
-    assert result.score == Decimal(2) and "不要秒" in result.message
+    assert result.score == Decimal(2) and "不带秒" in result.message
 
 
 @pytest.mark.parametrize("value, expected", [
