@@ -209,7 +209,9 @@ def verify_persona(scenario, persona, seed: int, *, owner, pool, base_url: str) 
                                     owner=owner, pool=pool, base_url=base_url)
     if failed:
         return failed
-    earned = sum((c.result.score for c in report.criteria if c.machine_scored), Decimal(0)).quantize(CENT)
+    # what the candidate would get: the machine-scored criteria less the collateral deduction
+    earned = max(sum((c.result.score for c in report.criteria if c.machine_scored), Decimal(0)) - report.deduction,
+                 Decimal(0)).quantize(CENT)
     off_by = max(low - earned, earned - high, Decimal(0))
     details = []
     if off_by:

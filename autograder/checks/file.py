@@ -611,6 +611,9 @@ class FileCheck(CheckKind):
         compared = params.compare or columns
         matched_cells, total_cells = 0, 0  # without handed_out: every cell
         fixed, dirty, damaged = 0, 0, 0  # with handed_out: cells that needed work, and right cells spoilt
+        # 留空/清空 and 改写 are separate instructions: each counts for an equal share, however few cells
+        clause_fixed: dict[str, int] = {"clear": 0, "rewrite": 0}
+        clause_dirty: dict[str, int] = {"clear": 0, "rewrite": 0}
         for position, want in enumerate(want_list):
             found = found_at.get(position)
             given_row = handed.get(row_key(want, keys)) if handed_out is not None else None
@@ -631,8 +634,11 @@ class FileCheck(CheckKind):
                                                      "given": _text(given) or _("空"), "got": _text(got) or _("空")})
                         continue
                     dirty += 1
+                    clause = "clear" if is_empty(wanted) and given is not None and not is_empty(given) else "rewrite"
+                    clause_dirty[clause] += 1
                     if right:
                         fixed += 1
+                        clause_fixed[clause] += 1
                         continue
                 else:
                     total_cells += 1
@@ -648,12 +654,17 @@ class FileCheck(CheckKind):
                 cell_notes.append(_("上传的表格中没有 %(row)s 这条记录") % {"row": label(want, position)})
         if handed_out is not None:
             if dirty:
-                shares["values"] = max(Decimal(fixed - damaged), Decimal(0)) / Decimal(dirty)
+                clauses = [Decimal(clause_fixed[c]) / Decimal(n) for c, n in clause_dirty.items() if n]
+                shares["values"] = max(sum(clauses, Decimal(0)) / Decimal(len(clauses))
+                                       - Decimal(damaged) / Decimal(dirty), Decimal(0))
             else:
                 clean_cells = len(want_list) * len(compared)
                 shares["values"] = max(Decimal(1) - Decimal(damaged) / Decimal(clean_cells or 1), Decimal(0))
             if fixed < dirty or damaged:
                 summary = _("需要清洗的单元格 %(dirty)d 个，清洗正确 %(fixed)d 个") % {"dirty": dirty, "fixed": fixed}
+                if clause_dirty["clear"] and clause_dirty["rewrite"]:
+                    summary += _("（其中应留空的 %(clear)d 个，做对 %(ok)d 个；应留空和应改写的各占本项一半）") % {
+                        "clear": clause_dirty["clear"], "ok": clause_fixed["clear"]}
                 if damaged:
                     summary += _("；原本正确却被改错 %(n)d 个（每个抵消一个清洗正确的单元格）") % {"n": damaged}
                 notes.append(("values", summary + "：" + "；".join(cell_notes)))
