@@ -640,6 +640,14 @@ class FileCheck(CheckKind):
                         fixed += 1
                         clause_fixed[clause] += 1
                         continue
+                    # the export had the right fact in the wrong form (17:07:45) and the upload has another
+                    # fact (17:08): a wrong value that looks clean is damage, not just work left undone
+                    truth = canonical(wanted, how)
+                    if got is not None and truth is not None and canonical(given, how) == truth \
+                            and canonical(got, how) not in (None, truth):
+                        damaged += 1
+                        problem = problem or _("原表中的值是“%(given)s”，清洗后应为“%(want)s”，不能改变原来的数据") % {
+                            "given": _text(given), "want": _text(wanted)}
                 else:
                     total_cells += 1
                     if right:
@@ -666,7 +674,7 @@ class FileCheck(CheckKind):
                     summary += _("（其中应留空的 %(clear)d 个，做对 %(ok)d 个；应留空和应改写的各占本项一半）") % {
                         "clear": clause_dirty["clear"], "ok": clause_fixed["clear"]}
                 if damaged:
-                    summary += _("；原本正确却被改错 %(n)d 个（每个抵消一个清洗正确的单元格）") % {"n": damaged}
+                    summary += _("；把原表中正确的数据改错了 %(n)d 个（每个抵消一个清洗正确的单元格）") % {"n": damaged}
                 notes.append(("values", summary + "：" + "；".join(cell_notes)))
         else:
             shares["values"] = Decimal(matched_cells) / Decimal(total_cells) if total_cells else Decimal(1)
