@@ -646,7 +646,7 @@ class FileCheck(CheckKind):
                     if got is not None and truth is not None and canonical(given, how) == truth \
                             and canonical(got, how) not in (None, truth):
                         damaged += 1
-                        problem = problem or _("原表中的值是“%(given)s”，清洗后应为“%(want)s”，不能改变原来的数据") % {
+                        problem = problem or _("原表中是“%(given)s”，清洗后应为“%(want)s”：只改写法，不能改变数据本身") % {
                             "given": _text(given), "want": _text(wanted)}
                 else:
                     total_cells += 1

@@ -424,7 +424,7 @@ def test_a_fact_changed_while_reformatting_is_damage(tmp_path):
     times = delta(tmp_path, rounded)["times"]
     # 3 times needed work (seconds, a bare date, seconds): 2 right, and 08:00:59 → 08:01 is a changed fact
     assert times.score == Decimal("1.33")
-    assert "不能改变原来的数据" in times.message
+    assert "不能改变数据本身" in times.message
 
 
 def test_rows_whose_key_was_spoilt_are_found_by_their_content(tmp_path):
