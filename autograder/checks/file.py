@@ -264,7 +264,7 @@ def format_problem(value: Any, how: str) -> str | None:
         elif not re.fullmatch(r"-?\d+\.\d{2}", text):
             return _("金额应为保留两位小数的数字，不带 ￥、元 或千位分隔符（如 1299.00）")
     if how == "number" and normalize_number(value) is None:
-        return _("应为整数，不带单位")
+        return _("应为数字，不带单位")
     if how == "trimmed" and isinstance(value, str) and value != value.strip():
         return _("首尾不应有空格")
     return None
