@@ -6,7 +6,9 @@ message says which parts were right. Text matching is tolerant the way people ar
 spaces, ¥/元, 0 vs 0.00); geometry and colours are exact up to a stated tolerance. An image
 shown distorted can halve its assertion, the contest rule "变形的图片该项得分减半".
 
-Nothing here raises into the engine: a page that cannot be opened scores 0 with a message.
+A page that cannot be looked at (no browser, a crash, a missing page, a redirect to a login)
+raises PageUnavailable: the engine records the criterion as not evaluated (未评定) for the
+examiner, never a silent 0 the candidate did not earn.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ IMAGE_LOAD_WAIT_MS = 3_000
 WAIT_FOR_TIMEOUT_MS = 5_000
 CENT = Decimal("0.01")
 HALF = Decimal("0.5")
+
+class PageUnavailable(RuntimeError):
+    """The page could not be checked; the message says why, in words an examiner can act on."""
+
 
 # ---------------------------------------------------------------------------------------------
 # Normalisation (pure functions, unit-tested without a browser)
@@ -372,8 +378,8 @@ class _Evaluator:
                   StyleAssert: self.style, ImageAssert: self.image}[type(spec)]
         try:
             return method(spec)
-        except PageError as exc:
-            return Outcome(Decimal(0), _("检查出错：%(error)s") % {"error": _first_line(exc)}, {"error": _first_line(exc)})
+        except PageError as exc:  # the browser could not look: the whole page is not evaluated
+            raise PageUnavailable(_("检查出错：%(error)s") % {"error": _first_line(exc)}) from exc
 
     def text(self, spec: TextAssert) -> Outcome:
         haystack = self.visible_text(spec.within)
@@ -588,42 +594,38 @@ class PageCheck(CheckKind):
             else (_("买家") if params.as_role == "buyer" else _("考生"))}
         expected = [_describe(spec) for spec in params.asserts]
 
-        def zero(message: str, error: str = "", evidence=None) -> CheckResult:
-            return CheckResult(score=0, max=points, message=message, expected=expected, actual=None,
-                               evidence=evidence or [], error=error)
-
         try:
             extra = {"buyer_nickname": params.buyer} if params.buyer else {}
             page = ctx.browser_page(as_role=params.as_role, **extra)
         except BrowserSessionError as exc:
-            return zero(_("无法打开%(where)s：%(reason)s") % {"where": where, "reason": exc})
-        except Exception as exc:  # the engine's problem, reported, never raised
-            return zero(_("无法打开%(where)s：浏览器不可用") % {"where": where}, error=_first_line(exc))
+            raise PageUnavailable(_("无法打开%(where)s：%(reason)s") % {"where": where, "reason": exc}) from exc
+        except Exception as exc:
+            raise PageUnavailable(_("无法打开%(where)s：浏览器不可用（%(error)s）") % {
+                "where": where, "error": _first_line(exc)}) from exc
 
         try:
-            return self._graded(ctx, params, page, points, where, expected, zero)
-        except Exception as exc:  # a crashed page or browser is a 0 with the reason, not a crash
-            return zero(_("检查%(where)s时出错：%(error)s") % {"where": where, "error": _first_line(exc)},
-                        error=_first_line(exc))
+            return self._graded(ctx, params, page, points, where, expected)
+        except PageUnavailable:
+            raise
+        except Exception as exc:  # a crashed page or browser: not evaluated, with the reason
+            raise PageUnavailable(_("检查%(where)s时出错：%(error)s") % {
+                "where": where, "error": _first_line(exc)}) from exc
 
-    def _graded(self, ctx, params: PageParams, page, points, where, expected, zero) -> CheckResult:
+    def _graded(self, ctx, params: PageParams, page, points, where, expected) -> CheckResult:
         url = ctx.storefront_url(params.path) if params.area == "storefront" else ctx.console_url(params.path)
         viewport = MOBILE_VIEWPORT if params.viewport == "mobile" else PC_VIEWPORT
         page.set_viewport(viewport["width"], viewport["height"])
         try:
             status = page.goto(url)
         except PageError as exc:
-            return zero(_("无法打开%(where)s：%(error)s") % {"where": where, "error": _first_line(exc)},
-                        error=_first_line(exc))
+            raise PageUnavailable(_("无法打开%(where)s：%(error)s") % {"where": where, "error": _first_line(exc)}) from exc
         if status is None or status >= 400:
             status = status if status is not None else "?"
-            return zero(_("无法打开%(where)s：服务器返回 HTTP %(status)s，本项不得分") % {"where": where, "status": status},
-                        evidence=self._screenshot(ctx, params, page, passed=False))
+            raise PageUnavailable(_("无法打开%(where)s：服务器返回 HTTP %(status)s") % {"where": where, "status": status})
         root = urlsplit(url).path.split("/")[1]
         landed = urlsplit(page.url).path
         if not landed.startswith(f"/{root}/"):
-            return zero(_("打开%(where)s时被重定向到 %(to)s（未登录或无权限），本项不得分") % {"where": where, "to": landed},
-                        evidence=self._screenshot(ctx, params, page, passed=False))
+            raise PageUnavailable(_("打开%(where)s时被重定向到 %(to)s（未登录或无权限）") % {"where": where, "to": landed})
 
         notes = []
         if params.wait_for and not self._wait_for(page, params.wait_for):

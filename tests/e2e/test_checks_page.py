@@ -20,7 +20,7 @@ from PIL import Image
 
 from autograder.browser import BrowserPool, BrowserSession
 from autograder.checks import page as page_check
-from autograder.checks.page import PageCheck, PageParams
+from autograder.checks.page import PageCheck, PageParams, PageUnavailable
 from shop_sim.templatetags.shop_sim_theme import theme_ink
 
 THEME = "#1a73e8"
@@ -240,14 +240,12 @@ def test_a_distorted_image_halves_its_item_and_object_fit_is_not_distortion(own_
         assert ignored.score == Decimal("10.00")
 
 
-def test_a_missing_page_scores_zero_with_the_status(session, shop, tmp_path):
+def test_a_missing_page_is_not_evaluated_never_a_silent_zero(session, shop, tmp_path):
     ctx = Ctx(session, evidence_dir=tmp_path)
-    result = grade(ctx, path="/item/999999/", asserts=[{"text": "纯棉短袖T恤"}])
-    assert result.score == Decimal("0.00")
-    assert "HTTP 404" in result.message
-    assert "/item/999999/" in result.message
-    assert result.evidence[0]["kind"] == "screenshot"  # what the grader saw, for the examiner
-    assert Path(result.evidence[0]["path"]).exists()
+    with pytest.raises(PageUnavailable) as info:  # the engine makes it 未评定 for the examiner
+        grade(ctx, path="/item/999999/", asserts=[{"text": "纯棉短袖T恤"}])
+    assert "HTTP 404" in str(info.value)
+    assert "/item/999999/" in str(info.value)
 
 
 def test_a_slow_or_absent_wait_for_is_noted_and_grading_goes_on(session, shop, monkeypatch):
@@ -277,13 +275,12 @@ def test_the_console_opens_as_the_candidate_without_the_login_form(session, shop
     assert Session.objects.count() == before
 
 
-def test_a_named_buyer_sees_their_orders_and_an_unknown_one_scores_zero(session, shop):
+def test_a_named_buyer_sees_their_orders_and_an_unknown_one_is_not_evaluated(session, shop):
     ctx = Ctx(session)
     result = grade(ctx, path="/orders/", buyer="买家小明", asserts=[{"text": "你好，买家小明"}, {"text": "我的订单"}])
     assert result.score == Decimal("10.00"), result.message
-    unknown = grade(ctx, path="/orders/", buyer="陌生人", asserts=[{"text": "我的订单"}])
-    assert unknown.score == Decimal("0.00")
-    assert "店铺中没有会员名为“陌生人”的买家" in unknown.message
+    with pytest.raises(PageUnavailable, match="店铺中没有会员名为“陌生人”的买家"):
+        grade(ctx, path="/orders/", buyer="陌生人", asserts=[{"text": "我的订单"}])
 
 
 def test_the_graders_named_buyer_works_in_an_exam_shop_where_a_stranger_cannot_log_in(session, shop, make_user):
@@ -298,25 +295,23 @@ def test_the_graders_named_buyer_works_in_an_exam_shop_where_a_stranger_cannot_l
     assert result.score == Decimal("10.00"), result.message
 
 
-def test_a_console_page_of_a_sandbox_without_owner_scores_zero(pool, live_server_url, make_sandbox):
+def test_a_console_page_of_a_sandbox_without_owner_is_not_evaluated(pool, live_server_url, make_sandbox):
     orphan = make_sandbox(owner=None, name="无主店铺")
     with BrowserSession(pool, base_url=live_server_url, sandbox=orphan) as session:
-        result = grade(Ctx(session), area="console", path="/", asserts=[{"text": "工作台"}])
-    assert result.score == Decimal("0.00")
-    assert "沙箱没有所有者" in result.message
+        with pytest.raises(PageUnavailable, match="沙箱没有所有者"):
+            grade(Ctx(session), area="console", path="/", asserts=[{"text": "工作台"}])
 
 
-def test_an_engine_without_a_browser_gives_zero_not_an_exception(shop):
+def test_an_engine_without_a_browser_raises_so_the_criterion_is_not_evaluated(shop):
     class Broken:
         points = Decimal("5")
 
         def browser_page(self, *, as_role):
             raise RuntimeError("no browser here")
 
-    result = grade(Broken(), path="/", asserts=[{"text": "x"}])
-    assert result.score == Decimal("0.00") and result.max == Decimal("5.00")
-    assert "浏览器不可用" in result.message
-    assert result.error == "no browser here"
+    with pytest.raises(PageUnavailable) as info:
+        grade(Broken(), path="/", asserts=[{"text": "x"}])
+    assert "浏览器不可用" in str(info.value) and "no browser here" in str(info.value)
 
 
 def test_the_pool_launches_lazily_once_and_is_bound_to_its_thread(live_server_url, shop):
