@@ -3,8 +3,13 @@
 Pure and deterministic: the report depends only on the frozen shop, the baseline, the variant
 params and the uploads (its ``duration_seconds`` aside), so a regrade months later gives the same
 score. Given the freeze instant (``frozen_at``), chat, uploads and auto-reply rules are read as they
-were then, and whatever the shop recorded later is listed in the report (autograder.freeze). Each check runs isolated — a check that raises, returns nonsense or needs a browser that is
-not there costs that one criterion (zero, with the error recorded), never the report.
+were then, and whatever the shop recorded later is listed in the report (autograder.freeze).
+
+Each check runs isolated. A check that raises, returns nonsense or needs a browser that is not there
+makes that one criterion 未评定 (not evaluated: no points, the reason recorded) — never the report's
+failure, never a silent 0 or a pass; a report with such a criterion cannot be published until an
+examiner regrades it. A criterion may ``require`` earlier ones: its points count only when each of
+them earned its full points (quality or follow-up work on top of content that is wrong earns nothing).
 """
 
 from __future__ import annotations
@@ -23,9 +28,9 @@ from django.utils.translation import gettext as _
 from autograder.collateral import CollateralChange, collateral_changes, collateral_deduction
 from autograder.context import NO_BROWSER, BrowserUnavailable, CheckContext
 from autograder.freeze import LateWrite, moment, writes_after
-from autograder.registry import CheckResult, get_kind
+from autograder.registry import EVALUATED, NOT_EVALUATED, CheckResult, get_kind
 
-GRADER_VERSION = "2026.12.1"  # reads chat, uploads and auto-reply rules up to the freeze instant
+GRADER_VERSION = "2026.12.2"  # 未评定 verdict; criteria that require others (fair scoring, issue #11)
 CENT = Decimal("0.01")
 
 
@@ -72,6 +77,11 @@ class GradeReport:
     after_freeze_note: str = ""
 
     @property
+    def not_evaluated(self) -> tuple[str, ...]:
+        """Criteria the grader could not judge (未评定): the report is not final until they are settled."""
+        return tuple(c.id for c in self.criteria if c.result.verdict == NOT_EVALUATED)
+
+    @property
     def earned(self) -> Decimal:
         """Points of the criteria before the collateral deduction."""
         return sum((c.result.score for c in self.criteria), Decimal(0))
@@ -95,7 +105,7 @@ class GradeReport:
             "collateral": [c.as_dict() for c in self.collateral],
             "collateral_error": self.collateral_error,
             "deduction": str(self.deduction), "total": str(self.total), "max": str(self.max),
-            "pending_manual": list(self.pending_manual),
+            "pending_manual": list(self.pending_manual), "not_evaluated": list(self.not_evaluated),
             "frozen_at": self.frozen_at, "after_freeze": [item.as_dict() for item in self.after_freeze],
             "after_freeze_note": self.after_freeze_note,
             "grader_version": self.grader_version, "duration_seconds": round(self.duration_seconds, 3),
@@ -108,8 +118,38 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _error_result(points: Decimal, exc: BaseException | str) -> CheckResult:
+    """未评定: the check could not run, so the work was not judged (no points, blocks publication)."""
     error = exc if isinstance(exc, str) else _first_line(exc)
-    return CheckResult(score=0, max=points, message=_("评分检查出错：%(error)s") % {"error": error}, error=error)
+    return CheckResult(score=0, max=points, message=_("未评定：评分检查未能完成（%(error)s），需考评员重新评分或核定。")
+                       % {"error": error}, error=error, verdict=NOT_EVALUATED)
+
+
+def _unmet_requirements(criterion, earlier: dict[str, CriterionReport]) -> list[CriterionReport]:
+    """The criteria ``criterion`` requires that did not earn their full points (or were not evaluated)."""
+    required = [earlier[name] for name in criterion.requires if name in earlier]  # the loader checks the names
+    return [r for r in required if r.result.verdict != EVALUATED or r.result.score < r.points]
+
+
+def _gated(report: CriterionReport, unmet: list[CriterionReport], language_description) -> CriterionReport:
+    """A criterion whose prerequisites are not met earns nothing; if a prerequisite was not evaluated,
+    neither is this one (its points depend on a judgement nobody made)."""
+    names = "、".join(f"「{language_description(r)}」" for r in unmet)
+    if any(r.result.verdict == NOT_EVALUATED for r in unmet):
+        result = CheckResult(score=0, max=report.points, verdict=NOT_EVALUATED,
+                             message=_("未评定：它依赖的评分项 %(names)s 未评定。") % {"names": names},
+                             error="requires a criterion that was not evaluated")
+    else:
+        result = CheckResult(score=0, max=report.points, expected=report.result.expected,
+                             actual=report.result.actual, evidence=report.result.evidence,
+                             message=_("不得分：本项以 %(names)s 为前提，前提未完全做对。（本项自身的检查：%(own)s）")
+                             % {"names": names, "own": report.result.message})
+    return CriterionReport(id=report.id, kind=report.kind, description=report.description, points=report.points,
+                           machine_scored=report.machine_scored, result=result)
+
+
+def _zh(report: CriterionReport) -> str:
+    description = report.description or {}
+    return str(description.get("zh") or report.id)
 
 
 def _rescaled(result: CheckResult, points: Decimal) -> CheckResult:
@@ -118,7 +158,8 @@ def _rescaled(result: CheckResult, points: Decimal) -> CheckResult:
         return result
     score = (result.score * points / result.max) if result.max > 0 else Decimal(0)
     return CheckResult(score=min(score.quantize(CENT), points), max=points, message=result.message,
-                       expected=result.expected, actual=result.actual, evidence=result.evidence, error=result.error)
+                       expected=result.expected, actual=result.actual, evidence=result.evidence, error=result.error,
+                       verdict=result.verdict)
 
 
 def _isolated(run):
@@ -176,15 +217,17 @@ def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser
     sandbox = instance.sandbox
     if evidence_dir is not None:
         Path(evidence_dir).mkdir(parents=True, exist_ok=True)
-    reports = []
+    reports: dict[str, CriterionReport] = {}
     for criterion in scenario.rubric:
         if budget_seconds is not None and time.monotonic() - started > budget_seconds:
             raise GradingBudgetExceeded(f"grading took more than {budget_seconds:g} s; stopped before "
                                         f"criterion {criterion.id}")
-        reports.append(run_criterion(scenario=scenario, criterion=criterion, params=params, sandbox=sandbox,
-                                     instance=instance, uploads=uploads, browser_session=browser_session,
-                                     evidence_dir=evidence_dir, frozen_at=frozen_at))
-    criteria = tuple(reports)
+        report = run_criterion(scenario=scenario, criterion=criterion, params=params, sandbox=sandbox,
+                               instance=instance, uploads=uploads, browser_session=browser_session,
+                               evidence_dir=evidence_dir, frozen_at=frozen_at)
+        unmet = _unmet_requirements(criterion, reports)
+        reports[criterion.id] = _gated(report, unmet, _zh) if unmet else report
+    criteria = tuple(reports.values())
     after_freeze = tuple(_isolated(lambda: writes_after(sandbox, frozen_at))) if frozen_at is not None else ()
     note = ""
     if after_freeze:

@@ -22,6 +22,17 @@ class CheckParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+EVALUATED = "evaluated"
+NOT_EVALUATED = "not_evaluated"  # 未评定: the check could not run; never a silent 0 or a pass
+VERDICTS = (EVALUATED, NOT_EVALUATED)
+
+
+class NotEvaluated(Exception):
+    """Raised by a check that cannot judge the work (the page to look at is missing, a reference
+    fails on this variant): the criterion is reported 未评定 with this reason, and an examiner must
+    settle it before results are published."""
+
+
 @dataclass
 class CheckResult:
     """What one criterion earned and why, in words a candidate can learn from."""
@@ -33,12 +44,21 @@ class CheckResult:
     actual: Any = None
     evidence: list[dict[str, Any]] = field(default_factory=list)  # e.g. {"kind": "screenshot", "path": ...}
     error: str = ""
+    verdict: str = EVALUATED
 
     def __post_init__(self):
         self.score = Decimal(self.score).quantize(Decimal("0.01"))
         self.max = Decimal(self.max).quantize(Decimal("0.01"))
         if not (Decimal(0) <= self.score <= self.max):
             raise ValueError(f"score {self.score} outside 0..{self.max}")
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict {self.verdict!r} is not one of {VERDICTS}")
+        if self.verdict == NOT_EVALUATED and self.score:
+            raise ValueError("a criterion that was not evaluated scores nothing")
+
+    @property
+    def evaluated(self) -> bool:
+        return self.verdict == EVALUATED
 
 
 class GradingContext(Protocol):

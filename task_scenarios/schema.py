@@ -191,6 +191,18 @@ class Criterion(StrictModel):
     points: Decimal = Field(gt=0, max_digits=6, decimal_places=2, description="Points, > 0, at most 2 decimals.")
     description: LocalizedText = Field(description="What the candidate must have done; may use {{ params.name }}.")
     check: CheckSpec = Field(description="How it is checked: kind plus that kind's parameters (templated per variant).")
+    requires: list[str] = Field(default_factory=list,
+                                description="Criteria this one builds on: its points count only when every one "
+                                            "of them earned its full points (e.g. shipping by the new address "
+                                            "requires the address change).")
+
+
+class ChangelogEntry(StrictModel):
+    """What changed in one version, for examiners comparing reports across versions."""
+
+    version: int = Field(ge=1, description="The version this entry describes.")
+    zh: str = Field(min_length=1, description="What changed, in Chinese.")
+    en: str = Field(min_length=1, description="What changed, in English.")
 
 
 class Scenario(StrictModel):
@@ -210,6 +222,8 @@ class Scenario(StrictModel):
                          description="What the task may change (collateral damage is everything else).")
     rubric: list[Criterion] = Field(min_length=1, description="The criteria, in the order reports show them.")
     verify: VerifySpec = Field(default_factory=VerifySpec, description="Expectations of scenario verification.")
+    changelog: list[ChangelogEntry] = Field(default_factory=list,
+                                            description="What changed in each version after the first, newest last.")
 
     @field_validator("levels")
     @classmethod
@@ -260,10 +274,31 @@ def cross_field_problems(data: Any) -> list[tuple[str, str]]:
                                      % {"id": repr(item["id"]), "index": seen[item["id"]]}))
                 else:
                     seen[item["id"]] = index
+        for index, item in enumerate(rubric):
+            required = item.get("requires") if isinstance(item, dict) else None
+            if not isinstance(required, list):
+                continue
+            position = {key: at for key, at in seen.items()}
+            for at, name in enumerate(required):
+                if not isinstance(name, str):
+                    continue
+                if name not in position:
+                    problems.append((f"rubric[{index}].requires[{at}]",
+                                     _("评分项 %(id)s 不存在") % {"id": repr(name)}))
+                elif position[name] >= index:
+                    problems.append((f"rubric[{index}].requires[{at}]",
+                                     _("只能依赖排在前面的评分项，%(id)s 在它之后") % {"id": repr(name)}))
         values = [_decimal(item.get("points")) if isinstance(item, dict) else None for item in rubric]
         total = _decimal(data.get("points"))
         if total is not None and values and all(v is not None for v in values) and sum(values) != total:
             problems.append(("points", _("总分 %(total)s 不等于评分项分值之和 %(sum)s") % {"total": total, "sum": sum(values)}))
+    changelog = data.get("changelog")
+    version = data.get("version")
+    if isinstance(changelog, list) and isinstance(version, int):
+        for index, entry in enumerate(changelog):
+            if isinstance(entry, dict) and isinstance(entry.get("version"), int) and entry["version"] > version:
+                problems.append((f"changelog[{index}].version",
+                                 _("版本 %(entry)s 大于场景版本 %(version)s") % {"entry": entry["version"], "version": version}))
     return problems
 
 

@@ -166,4 +166,5 @@ def test_a_matcher_that_fails_is_that_criterions_error_not_a_crash(sandbox, monk
     monkeypatch.setattr(autoreply, "autoreply_matches", broken)
     failed = run_criterion(scenario=scenario, criterion=criterion, params={}, sandbox=sandbox)
     assert failed.result.score == 0 and failed.result.error == "RuntimeError: matcher down"
-    assert failed.result.message == "评分检查出错：RuntimeError: matcher down"
+    assert failed.result.message == "未评定：评分检查未能完成（RuntimeError: matcher down），需考评员重新评分或核定。"
+    assert failed.result.verdict == "not_evaluated" and ok.result.verdict == "evaluated"

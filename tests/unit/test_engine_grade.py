@@ -186,7 +186,8 @@ def test_a_crashing_check_costs_only_its_criterion(isolated):
     scenario, instance = isolated
     report = grade(instance=instance, scenario=scenario)
     boom = report.criterion("boom").result
-    assert boom.score == 0 and boom.error == "RuntimeError: boom" and boom.message == "评分检查出错：RuntimeError: boom"
+    assert boom.score == 0 and boom.error == "RuntimeError: boom" and boom.message == "未评定：评分检查未能完成（RuntimeError: boom），需考评员重新评分或核定。"
+    assert boom.verdict == "not_evaluated"
     assert "returned dict" in report.criterion("nonsense").result.error
     assert "outside" in report.criterion("too_much").result.error
     assert report.criterion("products").result.score == Decimal("2.00")
@@ -224,3 +225,76 @@ def test_a_broken_collateral_diff_does_not_lose_the_report(scenario, instance, m
     report = grade(instance=instance, scenario=scenario)
     assert report.collateral == () and report.collateral_error == "ValueError: baseline unreadable"
     assert len(report.criteria) == 4
+
+
+# -- the third verdict and criteria that require others (issue #11) -----------------------------------
+
+def _required(cid: str, kind: str, requires: list[str], points: int = 2) -> str:
+    return _criterion(cid, kind, points) + f"    requires: [{', '.join(requires)}]\n"
+
+
+@pytest.fixture
+def gated(test_kinds, tmp_path, candidate):
+    products = ("  - id: products\n    points: 2\n    description: {zh: 有商品, en: Products}\n"
+                "    check: {kind: state, model: product, count: {min: 1}}\n")
+    rubric = "".join([
+        products, _criterion("half", "test_own_scale"), _criterion("boom", "test_boom"),
+        _required("on_products", "test_full", ["products"]), _required("on_half", "test_full", ["half"]),
+        _required("on_boom", "test_full", ["boom"]), _required("on_both", "test_full", ["products", "half"]),
+    ])
+    scenario = load_scenario(write_scenario(tmp_path, "gated", points="14", rubric=rubric))
+    return scenario, scenario_instance_create(scenario=scenario, seed=0, owner=candidate)
+
+
+class _Full(CheckKind):
+    name = "test_full"
+    Params = _NoParams
+
+    def run(self, ctx, params):
+        return CheckResult(score=ctx.points, max=ctx.points, message="做对了")
+
+
+@pytest.fixture
+def full_kind(test_kinds):
+    registry.register(_Full)
+    yield
+    registry._REGISTRY.pop(_Full.name, None)
+
+
+def test_a_criterion_counts_only_when_what_it_requires_earned_full_points(full_kind, gated):
+    scenario, instance = gated
+    report = grade(instance=instance, scenario=scenario)
+    got = {c.id: (c.result.score, c.result.verdict) for c in report.criteria}
+    assert got["products"] == (Decimal("2.00"), "evaluated")
+    assert got["on_products"] == (Decimal("2.00"), "evaluated")  # its prerequisite is fully right
+    assert got["half"] == (Decimal("0.50"), "evaluated")
+    assert got["on_half"] == (0, "evaluated")  # half right is not right: the follow-up earns nothing
+    assert got["on_both"] == (0, "evaluated")
+    message = report.criterion("on_half").result.message
+    assert "不得分" in message and "「half」" in message and "做对了" in message and "products" not in message
+    # a prerequisite that could not be judged makes the follow-up 未评定 too, never a silent 0
+    assert got["boom"] == (0, "not_evaluated") and got["on_boom"] == (0, "not_evaluated")
+    assert report.not_evaluated == ("boom", "on_boom")
+    assert report.as_dict()["not_evaluated"] == ["boom", "on_boom"]
+    assert report.as_dict()["criteria"][2]["result"]["verdict"] == "not_evaluated"
+    assert report.total == Decimal("4.50")
+
+
+def test_a_not_evaluated_result_cannot_carry_points():
+    with pytest.raises(ValueError):
+        CheckResult(score=1, max=2, message="", verdict="not_evaluated")
+    with pytest.raises(ValueError):
+        CheckResult(score=0, max=2, message="", verdict="maybe")
+
+
+def test_requires_names_an_earlier_criterion(test_kinds, full_kind, tmp_path):
+    from task_scenarios.loader import ScenarioLoadError
+
+    rubric = "".join([_required("first", "test_full", ["second"]), _criterion("second", "test_full"),
+                      _required("third", "test_full", ["nowhere"]), _required("fourth", "test_full", ["fourth"])])
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_scenario(write_scenario(tmp_path, "bad-requires", points="8", rubric=rubric))
+    text = str(caught.value)
+    assert "rubric[0].requires[0]" in text and "在它之后" in text
+    assert "rubric[2].requires[0]" in text and "'nowhere'" in text
+    assert "rubric[3].requires[0]" in text
