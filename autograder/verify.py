@@ -209,7 +209,9 @@ def verify_persona(scenario, persona, seed: int, *, owner, pool, base_url: str) 
                                     owner=owner, pool=pool, base_url=base_url)
     if failed:
         return failed
-    earned = sum((c.result.score for c in report.criteria if c.machine_scored), Decimal(0)).quantize(CENT)
+    # what the candidate would be given: the machine-scored criteria less the collateral deduction
+    criteria = sum((c.result.score for c in report.criteria if c.machine_scored), Decimal(0))
+    earned = max(Decimal(0), criteria - report.deduction).quantize(CENT)
     off_by = max(low - earned, earned - high, Decimal(0))
     details = []
     if off_by:
@@ -224,6 +226,8 @@ def verify_persona(scenario, persona, seed: int, *, owner, pool, base_url: str) 
                               "bound": bound, "share": int(share * 100)})
     if details:
         details += [f"{c.id}: {c.result.score}/{c.points} {c.result.message}" for c in report.criteria if c.machine_scored]
+        if report.deduction:
+            details.append(_("附带损害扣 %(d)s 分：%(n)d 处") % {"d": report.deduction, "n": len(report.collateral)})
     got = _("%(earned)s 分") % {"earned": earned}
     return VerifyRow(scenario.slug, seed, run, expected, got, not details, tuple(details), off_by)
 

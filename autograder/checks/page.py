@@ -29,7 +29,7 @@ from pydantic import AliasChoices, Discriminator, Field, Tag, field_validator, m
 
 from autograder.browser import BrowserSessionError
 from autograder.pages import PageError, first_of, role_selector, text_selector
-from autograder.registry import CheckKind, CheckParams, CheckResult, register
+from autograder.registry import CheckKind, CheckParams, CheckResult, NotEvaluated, register
 
 ARIA_ROLES = frozenset(Page.get_by_role.__annotations__["role"].__args__)
 MOBILE_VIEWPORT = {"width": 375, "height": 812}
@@ -39,7 +39,7 @@ WAIT_FOR_TIMEOUT_MS = 5_000
 CENT = Decimal("0.01")
 HALF = Decimal("0.5")
 
-class PageUnavailable(RuntimeError):
+class PageUnavailable(NotEvaluated):
     """The page could not be checked; the message says why, in words an examiner can act on."""
 
 
