@@ -136,6 +136,21 @@ def collateral_changes(instance, scope: Scope) -> list[CollateralChange]:
     return collateral_diff(instance.baseline_rows(), shop_snapshot(instance.sandbox_id), scope)
 
 
+def change_cost(change: CollateralChange, scope: Scope) -> Decimal:
+    """What one change costs: the first ``costs`` entry it matches (severity), else ``deduct``."""
+    for cost in scope.costs:
+        if cost.model != change.model or change.kind not in cost.kinds:
+            continue
+        if cost.fields:  # only changed rows where one of these fields changed
+            wanted = {_attname(change.model, name) for name in cost.fields}
+            if change.kind != "changed" or not wanted & set(change.fields):
+                continue
+        return Decimal(cost.deduct)
+    return Decimal(scope.deduct)
+
+
 def collateral_deduction(changes: list[CollateralChange], scope: Scope, *, cap: Decimal) -> Decimal:
-    """``deduct`` per change, never more than ``cap`` (the points earned): a total never goes negative."""
-    return min(Decimal(scope.deduct) * len(changes), max(Decimal(cap), Decimal(0))).quantize(Decimal("0.01"))
+    """Each change's cost (``change_cost``), never more than ``cap`` (the points earned): a total
+    never goes negative."""
+    total = sum((change_cost(change, scope) for change in changes), Decimal(0))
+    return min(total, max(Decimal(cap), Decimal(0))).quantize(Decimal("0.01"))

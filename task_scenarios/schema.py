@@ -146,6 +146,24 @@ class ScopeChange(StrictModel):
         return self
 
 
+class CollateralCost(StrictModel):
+    """A heavier (or lighter) price for one sort of collateral change than ``deduct``: severity,
+    declared per scenario (unlisting a product buyers can no longer buy is worse than a typo)."""
+
+    model: str = Field(description="A shop_sim model name, lowercase.")
+    kinds: list[Literal["added", "removed", "changed"]] = Field(
+        default_factory=lambda: ["added", "removed", "changed"], min_length=1,
+        description="Which changes of that model: rows added, removed, or changed.")
+    fields: list[str] = Field(default_factory=list,
+                              description="Only changed rows where one of these fields changed (empty = any change of the kinds).")
+    deduct: Decimal = Field(ge=0, max_digits=6, decimal_places=2, description="Points deducted per such change.")
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        return _check_model_name(value)
+
+
 class Scope(StrictModel):
     """What the task may change; any other change to the shop is collateral damage."""
 
@@ -155,6 +173,9 @@ class Scope(StrictModel):
     may_delete: list[str] = Field(default_factory=list, description="Models the task may delete rows from.")
     deduct: Decimal = Field(default=Decimal(0), ge=0, max_digits=6, decimal_places=2,
                             description="Points deducted per collateral change (0 = report only); capped at the total.")
+    costs: list[CollateralCost] = Field(default_factory=list,
+                                        description="Severity: what particular changes cost instead of deduct "
+                                                    "(the first matching entry applies).")
 
     @field_validator("may_create", "may_delete")
     @classmethod

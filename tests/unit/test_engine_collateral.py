@@ -65,6 +65,20 @@ def test_deduction_per_change_capped_at_the_points_earned():
     assert collateral_deduction(changes, Scope(), cap=Decimal(10)) == 0
 
 
+def test_declared_severity_prices_particular_changes_and_the_rest_pay_deduct():
+    current = after(product={"1": {"status": "off_sale"}, "2": None}, order={"7": {"seller_memo": "加急"}})
+    changes = collateral_diff(BASE, current, Scope())
+    scope = Scope(deduct=1, costs=[{"model": "product", "fields": ["status"], "deduct": "1.5"},
+                                   {"model": "product", "kinds": ["removed"], "deduct": 2}])
+    assert collateral_deduction(changes, scope, cap=Decimal(20)) == Decimal("4.50")  # 1.5 + 2 + 1 (the memo)
+    # a product change of another field is not the severe kind; the cap still holds
+    other = collateral_diff(BASE, after(product={"1": {"price": "1.00"}}), Scope())
+    assert collateral_deduction(other, scope, cap=Decimal(20)) == Decimal("1.00")
+    assert collateral_deduction(changes, scope, cap=Decimal(3)) == Decimal("3.00")
+    with pytest.raises(ValueError):
+        Scope(costs=[{"model": "nosuchmodel", "deduct": 1}])
+
+
 def test_scope_names_are_validated():
     with pytest.raises(ValueError):
         Scope(may_change=[{"model": "product", "fields": ["prize"]}])
