@@ -348,3 +348,31 @@ def test_the_pool_launches_lazily_once_and_is_bound_to_its_thread(live_server_ur
     assert outcome["launches"] == 1
     assert outcome["same_page"] is True
     assert outcome["titles"] == ["小鹿男装旗舰店"] * 2
+
+
+def test_navigation_is_keyed_by_where_a_buyer_lands_not_by_how_the_link_was_stored(session, shop):
+    from autograder.checks.navigation import NavigationCheck, NavigationParams
+    from shop_sim.models import Category, NavItem
+
+    sandbox = shop["sandbox"]
+    tops, pants, coats = (Category.objects.create(sandbox=sandbox, name=n) for n in ("上衣", "裤装", "外套"))
+    shop["good"].category = tops
+    shop["good"].save()
+    shop["small"].category = pants
+    shop["small"].save()
+    # 上衣 by 链接到分类; 裤装 as the category page's address pasted from the address bar (with ?sort=)
+    NavItem.objects.create(sandbox=sandbox, label="上衣", category=tops, position=0)
+    NavItem.objects.create(sandbox=sandbox, label="裤装", position=1,
+                           link=session.storefront_url(f"/category/{pants.pk}/?sort=sales"))
+    params = NavigationParams.model_validate({"expect": ["上衣", "裤装"], "forbidden": ["外套"], "ordered": True,
+                                              "forbidden_cost": 2})
+    ctx = Ctx(session, points="3")
+    result = NavigationCheck().run(ctx, params)
+    assert result.score == Decimal("3.00"), result.message
+    assert "✓ “裤装”：打开分类“裤装”的页面" in result.message
+    # an entry for the excluded category, a link to another site and a dead entry: costs, never a crash
+    NavItem.objects.create(sandbox=sandbox, label="外套", category=coats, position=2)
+    NavItem.objects.create(sandbox=sandbox, label="官网", link="https://example.com/", position=3)
+    worse = NavigationCheck().run(ctx, params)
+    assert worse.score == Decimal("0.00"), worse.message  # 2 shares − 2 (forbidden) − ½ (extra) → 0
+    assert "不应添加的导航“外套”" in worse.message and "多余的导航“官网”" in worse.message
