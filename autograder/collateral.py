@@ -2,13 +2,23 @@
 
 The baseline (the shop as handed out) and the frozen shop are compared row by row, keyed by primary
 key: rows added, rows removed, fields changed. What the scenario's ``scope`` allows is filtered out;
-the rest is reported in words an examiner and a candidate can read ("删除了商品「…」") and, where the
-scenario sets ``deduct``, costs points.
+the rest is reported in words an examiner and a candidate can read ("删除了商品「…」") and costs points.
+
+What it costs is the scenario's judgement (``scope.costs``): the most expensive rule a change matches
+— by model, by what happened to the row (changed/added/removed), by which field changed and to what
+value (an unlisted order whose status became 已发货, a refund agreed: severe; a flag or memo: minor) —
+else ``scope.deduct``. One changed row is one change, whatever number of its fields moved. A rule's
+``cap`` bounds what its rows cost together; ``scope.cap`` bounds the whole deduction, and without it
+the deduction may take the whole task. The total never goes below 0 (the engine passes the points
+earned as the last bound).
+
+``may_change`` entries with ``rows`` allow their fields on those rows only (a filter templated with
+the variant's params): shipping the listed orders is the task, shipping any other is damage.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +26,9 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
 from django.utils.translation import gettext as _
-from autograder.matching import display
-from task_scenarios.schema import Scope
+from django.utils.translation import gettext_lazy as _lazy
+from autograder.matching import display, values_equal
+from task_scenarios.schema import Scope, ScopeCost
 from task_scenarios.snapshot import Snapshot, shop_snapshot
 
 LABEL_FIELDS = ("order_no", "title", "nickname", "shop_name", "name", "spec_label", "label", "code", "reason")
@@ -26,18 +37,25 @@ VALUE_CHARS = 40
 
 @dataclass(frozen=True)
 class CollateralChange:
-    """One row changed outside the task's scope."""
+    """One row changed outside the task's scope, and what it costs under the scope it was found with."""
 
     model: str
     pk: int
     kind: str  # "added" | "removed" | "changed"
     fields: tuple[str, ...]
     message: str
+    after: dict[str, Any] = field(default_factory=dict)  # changed: the new values of ``fields``
+    deduct: Decimal = Decimal(0)
+    severity: str = ""  # "severe" | "moderate" | "minor" | "" (no rule: scope.deduct)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["fields"] = list(self.fields)
+        data["deduct"] = str(self.deduct)
         return data
+
+
+SEVERITY_LABELS = {"severe": _lazy("严重"), "moderate": _lazy("较重"), "minor": _lazy("轻微")}
 
 
 def _model(name: str):
@@ -62,6 +80,21 @@ def _field_label(name: str, attname: str) -> str:
         return attname
 
 
+def _choice_label(name: str, attname: str, value: Any) -> Any:
+    """已发货, not shipped: a status reads as the candidate saw it."""
+    from autograder.checks.state import CODE_LABELS
+
+    model = _model(name)
+    try:
+        field_ = model._meta.get_field(attname) if model is not None else None
+    except FieldDoesNotExist:
+        field_ = None
+    choices = dict(field_.choices or ()) if field_ is not None else {}
+    if not choices and field_ is not None and field_.name in CODE_LABELS:
+        choices = CODE_LABELS[field_.name]()
+    return choices.get(value, value) if isinstance(value, str) else value
+
+
 def _row_label(row: dict[str, Any], pk: str) -> str:
     for name in LABEL_FIELDS:
         if row.get(name):
@@ -84,10 +117,15 @@ def _attname(model_name: str, field: str) -> str:
         return field
 
 
+Rows = dict[int, set[str]]  # index of a may_change entry with ``rows`` → str(pk) of the rows it allows
+
+
 def allowed_changes(scope: Scope) -> dict[str, set[str] | None]:
-    """model → attnames the task may change (None = any field)."""
+    """model → attnames the task may change on any row (None = any field); entries with ``rows`` left out."""
     allowed: dict[str, set[str] | None] = {}
     for entry in scope.may_change:
+        if entry.rows is not None:
+            continue
         if entry.fields == ["*"]:
             allowed[entry.model] = None
             continue
@@ -97,9 +135,67 @@ def allowed_changes(scope: Scope) -> dict[str, set[str] | None]:
     return allowed
 
 
-def collateral_diff(baseline: Snapshot, current: Snapshot, scope: Scope) -> list[CollateralChange]:
-    """Every out-of-scope change, by model (alphabetical) then primary key — deterministic."""
-    allowed = allowed_changes(scope)
+def _allowed_on(scope: Scope, model: str, pk: str, general: dict[str, set[str] | None],
+                rows: Rows) -> set[str] | None:
+    """The attnames the task may change on this one row (None = any)."""
+    fields = general.get(model, set())
+    if fields is None:
+        return None
+    fields = set(fields)
+    for index, entry in enumerate(scope.may_change):
+        if entry.model != model or entry.rows is None or pk not in rows.get(index, set()):
+            continue
+        if entry.fields == ["*"]:
+            return None
+        fields.update(_attname(model, f) for f in entry.fields)
+    return fields
+
+
+def _matches(rule: ScopeCost, change: CollateralChange) -> bool:
+    if rule.model != change.model or rule.change != change.kind:
+        return False
+    if change.kind != "changed" or not rule.fields:
+        return True
+    for name in (_attname(rule.model, f) for f in rule.fields):
+        if name not in change.fields:
+            continue
+        if not rule.to or any(values_equal(value, change.after.get(name)) for value in rule.to):
+            return True
+    return False
+
+
+def change_cost(change: CollateralChange, scope: Scope) -> tuple[int | None, Decimal]:
+    """(index of the costliest matching ``costs`` rule or None, its deduction or ``scope.deduct``)."""
+    best: tuple[int | None, Decimal] = (None, Decimal(scope.deduct))
+    for index, rule in enumerate(scope.costs):
+        if _matches(rule, change) and (best[0] is None or rule.deduct > best[1]):
+            best = (index, Decimal(rule.deduct))
+    return best
+
+
+def _priced(change: CollateralChange, scope: Scope) -> CollateralChange:
+    index, points = change_cost(change, scope)
+    severity = scope.costs[index].severity if index is not None else ""
+    message = change.message
+    if points > 0:
+        label = SEVERITY_LABELS.get(severity)
+        message += (_("（%(severity)s，扣 %(points)s 分）") % {"severity": label, "points": _points(points)} if label
+                    else _("（扣 %(points)s 分）") % {"points": _points(points)})
+    return replace(change, message=message, deduct=points, severity=severity)
+
+
+def _points(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def collateral_diff(baseline: Snapshot, current: Snapshot, scope: Scope,
+                    rows: Rows | None = None) -> list[CollateralChange]:
+    """Every out-of-scope change, by model (alphabetical) then primary key — deterministic.
+
+    ``rows``: for each may_change entry with ``rows``, the primary keys it allows (see
+    ``scope_rows``); an entry missing here allows no row."""
+    general = allowed_changes(scope)
+    rows = rows or {}
     may_create, may_delete = set(scope.may_create), set(scope.may_delete)
     changes: list[CollateralChange] = []
     for model in sorted(set(baseline) | set(current)):
@@ -120,37 +216,55 @@ def collateral_diff(baseline: Snapshot, current: Snapshot, scope: Scope) -> list
                                                     % {"what": what, "row": _row_label(old, pk)}))
                 continue
             changed = [name for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
-            scope_fields = allowed.get(model, set())
+            if not changed:
+                continue
+            scope_fields = _allowed_on(scope, model, pk, general, rows)
             outside = [] if scope_fields is None else [name for name in changed if name not in scope_fields]
             if outside:
-                details = "；".join(f"{_field_label(model, name)}：{_short(old.get(name))} → {_short(new.get(name))}"
-                                   for name in outside)
+                details = "；".join(f"{_field_label(model, name)}：{_short(_choice_label(model, name, old.get(name)))}"
+                                   f" → {_short(_choice_label(model, name, new.get(name)))}" for name in outside)
                 changes.append(CollateralChange(model, int(pk), "changed", tuple(outside),
                                                 _("修改了%(what)s%(row)s（%(details)s），超出本题要求的范围")
-                                                % {"what": what, "row": _row_label(old, pk), "details": details}))
-    return changes
+                                                % {"what": what, "row": _row_label(old, pk), "details": details},
+                                                after={name: new.get(name) for name in outside}))
+    return [_priced(change, scope) for change in changes]
+
+
+def scope_rows(instance, scope: Scope) -> Rows:
+    """The rows each may_change entry with ``rows`` allows, in ``instance``'s sandbox (filters
+    templated with its params)."""
+    from task_scenarios.shopmodels import shop_model
+    from task_scenarios.templating import render_value
+
+    found: Rows = {}
+    for index, entry in enumerate(scope.may_change):
+        if entry.rows is None:
+            continue
+        where = render_value(entry.rows, dict(instance.params or {}), path=f"scope.may_change.{index}.rows")
+        model = shop_model(entry.model)
+        found[index] = {str(pk) for pk in model.objects.filter(sandbox_id=instance.sandbox_id)
+                        .filter(**where).values_list("pk", flat=True)}
+    return found
 
 
 def collateral_changes(instance, scope: Scope) -> list[CollateralChange]:
     """The out-of-scope changes of ``instance``'s sandbox since its baseline."""
-    return collateral_diff(instance.baseline_rows(), shop_snapshot(instance.sandbox_id), scope)
-
-
-def change_cost(change: CollateralChange, scope: Scope) -> Decimal:
-    """What one change costs: the first ``costs`` entry it matches (severity), else ``deduct``."""
-    for cost in scope.costs:
-        if cost.model != change.model or change.kind not in cost.kinds:
-            continue
-        if cost.fields:  # only changed rows where one of these fields changed
-            wanted = {_attname(change.model, name) for name in cost.fields}
-            if change.kind != "changed" or not wanted & set(change.fields):
-                continue
-        return Decimal(cost.deduct)
-    return Decimal(scope.deduct)
+    return collateral_diff(instance.baseline_rows(), shop_snapshot(instance.sandbox_id), scope,
+                           scope_rows(instance, scope))
 
 
 def collateral_deduction(changes: list[CollateralChange], scope: Scope, *, cap: Decimal) -> Decimal:
-    """Each change's cost (``change_cost``), never more than ``cap`` (the points earned): a total
-    never goes negative."""
-    total = sum((change_cost(change, scope) for change in changes), Decimal(0))
+    """What the changes cost under ``scope``: per change its rule's ``deduct`` (else ``scope.deduct``),
+    each rule's rows together at most its ``cap``, all together at most ``scope.cap`` (absent: the
+    whole task) and never more than ``cap`` — the points earned, so a total never goes negative."""
+    by_rule: dict[int | None, Decimal] = {}
+    for change in changes:
+        index, points = change_cost(change, scope)
+        by_rule[index] = by_rule.get(index, Decimal(0)) + points
+    total = Decimal(0)
+    for index, points in by_rule.items():
+        rule_cap = scope.costs[index].cap if index is not None else None
+        total += min(points, Decimal(rule_cap)) if rule_cap is not None else points
+    if scope.cap is not None:
+        total = min(total, Decimal(scope.cap))
     return min(total, max(Decimal(cap), Decimal(0))).quantize(Decimal("0.01"))

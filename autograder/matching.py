@@ -208,7 +208,7 @@ def contains_text(haystack: Any, needle: Any) -> bool:
 
 
 def compare(op: str, expected: Any, actual: Any, *, strict: bool = False) -> bool:
-    """One comparison operator of a rubric: eq ne in contains gt gte lt lte empty."""
+    """One comparison operator of a rubric: eq ne in contains gt gte lt lte empty place address."""
     if op == "eq":
         return values_equal(expected, actual, strict=strict)
     if op == "ne":
@@ -222,6 +222,10 @@ def compare(op: str, expected: Any, actual: Any, *, strict: bool = False) -> boo
     if op == "empty":
         blank = (not actual) if isinstance(actual, (list, dict)) else is_empty(actual)
         return blank == bool(expected)
+    if op == "place":
+        return values_equal(expected, actual, strict=True) if strict else same_place(expected, actual)
+    if op == "address":
+        return (str(expected) in str(actual or "")) if strict else same_address(expected, actual)
     left, right = _as_number(actual), _as_number(expected)
     if left is None or right is None:
         return False
@@ -241,3 +245,151 @@ def display(value: Any) -> str:
     if isinstance(value, dict):
         return "，".join(f"{k}: {display(v)}" for k, v in value.items())
     return str(value)
+
+
+# -- Chinese administrative names and addresses ------------------------------------------------------
+# The administrative divisions come from cpca (its national address code table), never from a list
+# written here: 厦门 is 厦门市, 福建 is 福建省, 浙江杭州余杭区 is 浙江省杭州市余杭区.
+
+_ADDRESS_LABEL_RE = re.compile(
+    r"(收件人|收货人|联系人|姓名|名字|联系电话|手机号码|手机号|手机|电话|退货地址|收货地址|详细地址|地址)\s*[:：]")
+_MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?!\d)")
+_PLACE_LEVELS = ("省", "市", "区")
+
+
+def _cpca_places(texts: list[str]) -> list[tuple[str | None, str | None, str | None, str]]:
+    """(province, city, district, the rest) for each text; cpca is imported on first use (its table
+    loads in about a second)."""
+    import cpca
+
+    frame = cpca.transform(texts)
+    out = []
+    for row in frame.itertuples(index=False):
+        values = [None if is_empty(getattr(row, name, None)) else str(getattr(row, name)) for name in _PLACE_LEVELS]
+        city = values[1]
+        if city in ("市辖区", "县"):  # the municipalities' placeholder level: 上海市·市辖区·浦东新区
+            values[1] = None
+        rest = getattr(row, "地址", None)
+        out.append((values[0], values[1], values[2], "" if is_empty(rest) else str(rest)))
+    return out
+
+
+def place_parts(text: Any) -> tuple[str | None, str | None, str | None]:
+    """The (province, city, district) an administrative name or an address names, as the national
+    table writes them; (None, None, None) if it names none."""
+    if is_empty(text):
+        return (None, None, None)
+    province, city, district, _rest = _cpca_places([unicodedata.normalize("NFKC", str(text)).strip()])[0]
+    return (province, city, district)
+
+
+def same_place(expected: Any, actual: Any) -> bool:
+    """Does ``actual`` name the same administrative division as ``expected``, with or without its
+    suffix (厦门 = 厦门市, 福建 = 福建省, 大理 = 大理白族自治州)? The division the expected name
+    stops at must be the one the actual text names at that level, and the levels above must agree."""
+    if normalize_text(expected) == normalize_text(actual):
+        return not is_empty(expected)
+    want, got = place_parts(expected), place_parts(actual)
+    deepest = max((i for i, name in enumerate(want) if name), default=None)
+    if deepest is None or got[deepest] != want[deepest]:
+        return False
+    return all(w is None or g is None or w == g for w, g in zip(want[:deepest], got[:deepest]))
+
+
+def mobile_numbers(text: Any) -> list[str]:
+    """Every mainland mobile number written in ``text`` (spaces, dashes, +86 allowed), as 11 digits."""
+    plain = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    return [re.sub(r"\D", "", m.group(1)) for m in _MOBILE_RE.finditer(plain)]
+
+
+def address_parts(text: Any) -> dict[str, Any]:
+    """A written address — ``姓名，电话，省市区详细地址`` or labelled ``收件人：… 电话：… 地址：…`` —
+    as {"phone", "province", "city", "district", "detail", "text"}: the phone is the first mobile
+    number, the divisions come from cpca, the detail is what follows the district."""
+    plain = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    phones = mobile_numbers(plain)
+    place_text = _ADDRESS_LABEL_RE.sub(" ", _MOBILE_RE.sub(" ", plain))
+    province, city, district, rest = _cpca_places([place_text])[0]
+    return {"phone": phones[0] if phones else None, "province": province, "city": city, "district": district,
+            "detail": normalize_text(rest), "text": normalize_text(place_text)}
+
+
+def same_address(expected: Any, actual: Any) -> bool:
+    """``actual`` (free text, any order, labelled or not) gives the address ``expected`` gives: the
+    same mobile number, the same province/city/district (suffixes optional), the same detail, and the
+    person's name if the expected address starts with one."""
+    if is_empty(expected) or is_empty(actual):
+        return False
+    want, got = address_parts(expected), address_parts(actual)
+    if want["phone"] and want["phone"] not in mobile_numbers(actual):
+        return False
+    for level in ("province", "city", "district"):
+        if want[level] and got[level] != want[level]:
+            return False
+    if want["detail"] and want["detail"] not in normalize_text(unicodedata.normalize("NFKC", str(actual))):
+        return False
+    name = _leading_name(expected)
+    return not name or normalize_text(name) in normalize_text(actual)
+
+
+def _leading_name(text: Any) -> str:
+    """The person an address is for, when it is written first (``周仓管，138…``)."""
+    plain = _ADDRESS_LABEL_RE.sub("", unicodedata.normalize("NFKC", str(text)).strip())
+    head = re.split(r"[,，、;；\s]", plain, maxsplit=1)[0]
+    return head if head and not re.search(r"\d", head) and len(head) <= 12 and head != plain else ""
+
+
+# -- phrases in chat: numerals, clock times, sizes ------------------------------------------------
+
+_CLOCK_RE = re.compile(r"(上午|早上|中午|下午|傍晚|晚上)?(\d{1,2})(?:点钟?|时|:)(半|(\d{2})分?)?")
+_AFTERNOON = frozenset({"下午", "傍晚", "晚上"})
+
+
+def _clock(match: re.Match) -> str:
+    part, hour, half, minute = match.group(1), int(match.group(2)), match.group(3), match.group(4)
+    if hour > 24 or (minute is not None and int(minute) > 59):
+        return match.group(0)
+    if part in _AFTERNOON and hour < 12:
+        hour += 12
+    return f"{hour}:{'30' if half == '半' else (minute or '00')}"
+
+
+def normalize_phrase(value: Any) -> str:
+    """``normalize_text`` plus what people write differently for the same fact: Chinese numerals as
+    digits (cn2an: 四十八小时 = 48小时, 七天 = 7天, 两天 = 2天) and clock times in one form
+    (下午四点 = 下午4点 = 16点 = 16:00 → ``16:00``). Both sides of a comparison go through it."""
+    text = normalize_text(value)
+    if not text:
+        return text
+    try:
+        import warnings
+
+        import cn2an
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            text = cn2an.transform(text, "cn2an")
+    except Exception:  # cn2an refuses some mixed forms; the text as it was still compares
+        pass
+    return _CLOCK_RE.sub(_clock, text)
+
+
+def phrase_in(haystack: Any, needle: Any) -> bool:
+    """``needle`` occurs in ``haystack``, both read with ``normalize_phrase``."""
+    want = normalize_phrase(needle)
+    return bool(want) and want in normalize_phrase(haystack)
+
+
+def labels_named(text: Any, choices: list[list[str]]) -> list[int]:
+    """Which of ``choices`` (each a list of labels for one option, e.g. ``["XXL", "2XL"]``) the text
+    names as a word of its own: case-insensitive, full-width allowed, ``M`` not found in ``cm`` nor
+    ``XL`` in ``XXL``. Returns the indices of the options named, in order."""
+    said = normalize_text(text)
+    named = []
+    for index, labels in enumerate(choices):
+        for label in labels:
+            want = normalize_text(label)
+            if want and re.search(rf"(?<![a-z0-9]){re.escape(want)}(?![a-z])", said):
+                named.append(index)
+                break
+    return named

@@ -7,8 +7,10 @@ same ones every time), three kinds of run, each on a fresh instance:
 * solution — the reference solution drives the real UI in Chromium: every machine-scored criterion
   earns its points and nothing outside the scope changed;
 * each mutant — a plausible wrong solution: the criteria it loses (scores below their points) are
-  exactly its ``LOSES``, no more, no fewer;
-* each persona — a candidate written from the instructions alone: its machine-scored total lies in
+  exactly its ``LOSES``, no more, no fewer (``"collateral"`` in LOSES: its out-of-scope changes cost
+  points);
+* each persona — a candidate written from the instructions alone: its machine-scored total, less the
+  collateral deduction, lies in
   the band an examiner declared for it (``EXPECTED``), and within the fairness targets of its kind
   (a gaming persona at most 30 % of the points, mass collateral damage at most half, a fully
   correct one at least 95 %). Mutants prove each criterion can fail; personas prove the score is fair.
@@ -32,6 +34,7 @@ from typing import Callable, Iterable
 
 from django.utils.translation import gettext as _
 
+from task_scenarios.loader import COLLATERAL_LOSS
 from task_scenarios.loader import PERSONA_KINDS as PERSONA_KINDS_LABELS
 
 DEFAULT_SEEDS = 2
@@ -176,7 +179,7 @@ def verify_mutant(scenario, mutant, seed: int, *, owner, pool, base_url: str) ->
                                     owner=owner, pool=pool, base_url=base_url)
     if failed:
         return failed
-    lost = _lost(report)
+    lost = _lost(report) + ([COLLATERAL_LOSS] if report.deduction > 0 else [])
     ok = set(lost) == set(declared)
     got = _("失分：%(ids)s") % {"ids": _ids(lost)}
     details = ()
@@ -184,8 +187,12 @@ def verify_mutant(scenario, mutant, seed: int, *, owner, pool, base_url: str) ->
         extra = [i for i in lost if i not in declared]
         kept = [i for i in declared if i not in lost]
         details = tuple(
-            [_("多失分：%(line)s") % {"line": line} for line in _messages(report, extra)]
-            + [_("应失分却得分：%(line)s") % {"line": line} for line in _messages(report, kept)])
+            [_("多失分：%(line)s") % {"line": line}
+             for line in _messages(report, [i for i in extra if i != COLLATERAL_LOSS])]
+            + [_("应失分却得分：%(line)s") % {"line": line}
+               for line in _messages(report, [i for i in kept if i != COLLATERAL_LOSS])]
+            + [_("多失分：%(line)s") % {"line": c.message} for c in report.collateral if COLLATERAL_LOSS in extra]
+            + ([_("应失分却得分：超出范围的改动没有扣分")] if COLLATERAL_LOSS in kept else []))
     return VerifyRow(scenario.slug, seed, run, expected, got, ok, details)
 
 
@@ -209,9 +216,8 @@ def verify_persona(scenario, persona, seed: int, *, owner, pool, base_url: str) 
                                     owner=owner, pool=pool, base_url=base_url)
     if failed:
         return failed
-    # what the candidate would be given: the machine-scored criteria less the collateral deduction
-    criteria = sum((c.result.score for c in report.criteria if c.machine_scored), Decimal(0))
-    earned = max(Decimal(0), criteria - report.deduction).quantize(CENT)
+    earned = sum((c.result.score for c in report.criteria if c.machine_scored), Decimal(0))
+    earned = max(earned - report.deduction, Decimal(0)).quantize(CENT)  # collateral damage counts
     off_by = max(low - earned, earned - high, Decimal(0))
     details = []
     if off_by:
@@ -227,7 +233,7 @@ def verify_persona(scenario, persona, seed: int, *, owner, pool, base_url: str) 
     if details:
         details += [f"{c.id}: {c.result.score}/{c.points} {c.result.message}" for c in report.criteria if c.machine_scored]
         if report.deduction:
-            details.append(_("附带损害扣 %(d)s 分：%(n)d 处") % {"d": report.deduction, "n": len(report.collateral)})
+            details += [_("附带损害扣 %(d)s 分：") % {"d": report.deduction}] + [c.message for c in report.collateral]
     got = _("%(earned)s 分") % {"earned": earned}
     return VerifyRow(scenario.slug, seed, run, expected, got, not details, tuple(details), off_by)
 

@@ -36,6 +36,9 @@ from .variants import VariantError, canonical_json, derive_params
 REQUIRED_FILES = ("scenario.yaml", "instructions.md", "solution.py")
 SAMPLE_SEEDS = (0, 1, 2)
 MIN_MUTANTS = 2
+# A mutant's LOSES may name this instead of (or beside) criterion ids: its damage outside the task's
+# scope must cost points (scope.costs), the way a criterion must fall below its points.
+COLLATERAL_LOSS = "collateral"
 # Personas (personas/*.py): candidates written from the instructions alone, each with the band an
 # examiner would give it, declared before the grader ever ran on it (docs/scenarios.md).
 PERSONA_KINDS = {
@@ -417,7 +420,7 @@ def load_scenario(folder: Path | str) -> LoadedScenario:
             continue
         if criterion_ids is not None:
             for name in loses:
-                if name not in criterion_ids:
+                if name not in criterion_ids and name != COLLATERAL_LOSS:
                     problems.append(Problem(rel, "LOSES", _("评分项 %(name)s 不存在（现有：%(ids)s）")
                                                           % {"name": repr(name), "ids": ", ".join(criterion_ids)}))
         mutants.append(Mutant(name=path.stem, path=path, loses=loses))

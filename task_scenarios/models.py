@@ -23,6 +23,8 @@ class ScenarioInstance(models.Model):
     params = models.JSONField(_("变体参数"), default=dict)
     baseline = models.BinaryField(_("初始状态"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # when the candidate first opened the task and the variant's start hook ran (its clock's zero)
+    started_at = models.DateTimeField(_("首次打开时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("场景实例")

@@ -111,11 +111,38 @@ class ScopeChange(StrictModel):
     model: str = Field(description="A shop_sim model name, lowercase (order, product, refund …); "
                                     "sandbox for the shop's own name and service_status.")
     fields: list[str] = Field(min_length=1, description='Field names the task may change; ["*"] = any field.')
+    rows: dict[str, Any] | None = Field(
+        default=None,
+        description="Only these rows may change (Django-style filter, templated with the variant's params, "
+                    'e.g. {order_no__in: "{{ params.ship_order_nos }}"}); absent = every row of the model. '
+                    "A change to another row of the model is collateral damage.")
 
     @field_validator("model")
     @classmethod
     def _model(cls, value: str) -> str:
         return _check_model_name(value, allow_sandbox=True)
+
+    @model_validator(mode="after")
+    def _rows(self) -> ScopeChange:
+        from .shopmodels import ShopNameError, resolve_lookup, shop_model
+
+        if self.rows is None:
+            return self
+        if self.model == "sandbox":
+            raise ValueError(_("sandbox 不能限定 rows"))
+        try:
+            model = shop_model(self.model)
+        except ShopNameError:
+            return self
+        bad = []
+        for key in self.rows:
+            try:
+                resolve_lookup(model, key)
+            except ShopNameError as exc:
+                bad.append(f"rows.{key}: {exc}")
+        if bad:
+            raise ValueError("；".join(bad))
+        return self
 
     @model_validator(mode="after")
     def _fields(self) -> ScopeChange:
@@ -146,41 +173,69 @@ class ScopeChange(StrictModel):
         return self
 
 
-class CollateralCost(StrictModel):
-    """A heavier (or lighter) price for one sort of collateral change than ``deduct``: severity,
-    declared per scenario (unlisting a product buyers can no longer buy is worse than a typo)."""
+class ScopeCost(StrictModel):
+    """What one kind of out-of-scope change costs, per changed row: severe for what cannot be undone
+    (an unlisted order shipped, a refund agreed), minor for bookkeeping (a flag, a memo)."""
 
-    model: str = Field(description="A shop_sim model name, lowercase.")
-    kinds: list[Literal["added", "removed", "changed"]] = Field(
-        default_factory=lambda: ["added", "removed", "changed"], min_length=1,
-        description="Which changes of that model: rows added, removed, or changed.")
+    model: str = Field(description="A shop_sim model name, lowercase (order, refund …).")
+    change: Literal["changed", "added", "removed"] = Field(default="changed",
+                                                           description="What happened to the row.")
     fields: list[str] = Field(default_factory=list,
-                              description="Only changed rows where one of these fields changed (empty = any change of the kinds).")
-    deduct: Decimal = Field(ge=0, max_digits=6, decimal_places=2, description="Points deducted per such change.")
+                              description="changed: the rule applies when one of these fields changed (empty = any).")
+    to: list[Any] = Field(default_factory=list,
+                          description="changed: …and that field's new value is one of these (empty = any value), "
+                                      "e.g. status → [shipped].")
+    deduct: Decimal = Field(gt=0, max_digits=6, decimal_places=2, description="Points per row changed so.")
+    cap: Decimal | None = Field(default=None, gt=0, max_digits=6, decimal_places=2,
+                                description="At most this many points for all the rows this rule catches.")
+    severity: Literal["severe", "moderate", "minor"] = Field(default="severe",
+                                                             description="How the report names it.")
 
     @field_validator("model")
     @classmethod
     def _model(cls, value: str) -> str:
-        return _check_model_name(value)
+        return _check_model_name(value, allow_sandbox=True)
+
+    @model_validator(mode="after")
+    def _fields(self) -> ScopeCost:
+        if self.change != "changed" and (self.fields or self.to):
+            raise ValueError(_("fields/to 只适用于 change: changed"))
+        if self.to and not self.fields:
+            raise ValueError(_("写了 to 就要写 fields（哪个字段变成了这些值）"))
+        if self.fields and self.model != "sandbox":
+            ScopeChange(model=self.model, fields=self.fields)  # the same field-name check
+        return self
 
 
 class Scope(StrictModel):
-    """What the task may change; any other change to the shop is collateral damage."""
+    """What the task may change; any other change to the shop is collateral damage.
+
+    Each out-of-scope change costs the most expensive of the ``costs`` rules it matches, else
+    ``deduct``; the sum is capped by each rule's ``cap``, then by ``cap`` (absent = the whole task).
+    The total never goes below 0."""
 
     may_change: list[ScopeChange] = Field(default_factory=list,
                                           description="Existing rows' fields the task may change.")
     may_create: list[str] = Field(default_factory=list, description="Models the task may add rows to.")
     may_delete: list[str] = Field(default_factory=list, description="Models the task may delete rows from.")
     deduct: Decimal = Field(default=Decimal(0), ge=0, max_digits=6, decimal_places=2,
-                            description="Points deducted per collateral change (0 = report only); capped at the total.")
-    costs: list[CollateralCost] = Field(default_factory=list,
-                                        description="Severity: what particular changes cost instead of deduct "
-                                                    "(the first matching entry applies).")
+                            description="Points deducted per collateral change that no ``costs`` rule names "
+                                        "(0 = report only; must be > 0 when ``costs`` is given).")
+    costs: list[ScopeCost] = Field(default_factory=list,
+                                   description="Severity of out-of-scope changes, per changed row.")
+    cap: Decimal | None = Field(default=None, gt=0, max_digits=6, decimal_places=2,
+                                description="At most this many points deducted in all (absent = the whole task).")
 
     @field_validator("may_create", "may_delete")
     @classmethod
     def _models(cls, values: list[str]) -> list[str]:
         return [_check_model_name(v) for v in values]
+
+    @model_validator(mode="after")
+    def _guarded(self) -> Scope:
+        if self.costs and self.deduct <= 0:
+            raise ValueError(_("写了 costs 的范围，未列出的改动也不能免费：deduct 必须大于 0"))
+        return self
 
 
 class VerifySpec(StrictModel):

@@ -6,10 +6,14 @@
    services or the ORM. While it runs, the shop's clock stands still at the generated shop's
    reference time (``ctx.now``) — for this thread only — so rows it writes get the same timestamps
    every time: the same seed gives the same shop, byte for byte (see fixtures.fingerprint).
-3. ``variant.start(ctx, params)`` (optional) then runs on the real clock: what happens "as the
-   attempt begins" — a buyer's question whose first-response time is measured must carry the
-   moment the candidate could first see it, not the frozen reference time.
-4. The resulting state is stored as the instance's baseline for the collateral-damage diff.
+3. The resulting state is stored as the instance's baseline for the collateral-damage diff.
+4. ``variant.start(ctx, params)`` (optional) runs on the real clock when the candidate FIRST OPENS the
+   task (``scenario_instance_start``: once, race-safe, never into a frozen sandbox), not when the
+   sandbox is provisioned — in an exam every task is provisioned at 开始考试 while the candidate
+   is on task 1. A buyer's question whose first-response time is measured carries that moment;
+   ``ScenarioInstance.started_at`` records it, and what start wrote is folded into the baseline
+   (never collateral damage). ``scenario_instance_create(start=True)`` (the default: verify,
+   tests, tools) opens the task at once.
 """
 
 from __future__ import annotations
@@ -31,13 +35,13 @@ from django.utils.translation import gettext as _
 
 from fixtures.generators import generate_shop, reference_for_seed
 from shop_sim.models import Sandbox
-from shop_sim.services.base import Actor, sandbox_building
+from shop_sim.services.base import Actor, SandboxFrozen, sandbox_building, sandbox_write_refusal
 from shop_sim.services.provisioning import sandbox_provision
 
 from .loader import LoadedScenario
 from .models import ScenarioInstance, ScenarioTemplate
 from .schema import ShopSpec
-from .snapshot import shop_snapshot, snapshot_compress
+from .snapshot import shop_snapshot, snapshot_apply, snapshot_compress
 from .variants import canonical_json
 
 SETUP_ACTOR = Actor.system("scenario-setup")
@@ -133,11 +137,20 @@ def scenario_template_get(*, scenario: LoadedScenario, spec: ShopSpec) -> Sandbo
     return sandbox
 
 
+def _context(*, scenario: LoadedScenario, sandbox: Sandbox, params: dict[str, Any], seed: int) -> SetupContext:
+    spec = scenario.shop_spec(params)
+    return SetupContext(sandbox=sandbox, params=params, scenario=scenario, seed=seed,
+                        now=reference_for_seed(spec.seed),
+                        rng=random.Random(f"{scenario.uuid}:{scenario.version}:{seed}:setup"))
+
+
 def scenario_instance_create(*, scenario: LoadedScenario, seed: int, owner,
-                             name: str | None = None) -> ScenarioInstance:
+                             name: str | None = None, start: bool = True) -> ScenarioInstance:
     """A new sandbox for ``owner`` holding variant ``seed`` of ``scenario``, with its baseline.
 
-    Raises ShopError (or whatever trainer code raises) without leaving a half-built sandbox.
+    ``start=False`` leaves the variant's start hook for the candidate's first opening of the task
+    (``scenario_instance_start``); the runtime builds attempts that way. Raises ShopError (or
+    whatever trainer code raises) without leaving a half-built sandbox.
     """
     params = scenario.params(seed)
     spec = scenario.shop_spec(params)
@@ -145,17 +158,49 @@ def scenario_instance_create(*, scenario: LoadedScenario, seed: int, owner,
     shop_name = (name or _("%(title)s（%(seed)s）") % {"title": scenario.spec.title.zh, "seed": seed})[:100]
     with transaction.atomic():
         sandbox = sandbox_provision(template=template, owner=owner, name=shop_name)
-        ctx = SetupContext(sandbox=sandbox, params=params, scenario=scenario, seed=seed,
-                           now=reference_for_seed(spec.seed),
-                           rng=random.Random(f"{scenario.uuid}:{scenario.version}:{seed}:setup"))
+        ctx = _context(scenario=scenario, sandbox=sandbox, params=params, seed=seed)
         with sandbox_building(sandbox.pk):
             if scenario.variant_setup is not None:
                 with clock_frozen_at(ctx.now):
                     scenario.variant_setup(ctx, params)
-            if scenario.variant_start is not None:
-                scenario.variant_start(ctx, params)  # the real clock; part of the baseline, not of the seed
         instance = ScenarioInstance.objects.create(
             sandbox=sandbox, scenario_uuid=scenario.uuid, slug=scenario.slug, version=scenario.version, seed=seed,
             params=params, baseline=snapshot_compress(shop_snapshot(sandbox)),
         )
+        if start:
+            scenario_instance_start(instance=instance, scenario=scenario)
     return instance
+
+
+def scenario_instance_start(*, instance: ScenarioInstance, scenario: LoadedScenario) -> bool:
+    """The candidate opens the task for the first time: run the variant's start hook (real clock)
+    and record the moment in ``instance.started_at`` — time-based criteria count from it.
+
+    Once only, whoever calls and however often (a conditional UPDATE claims the start: of two
+    racing requests one wins, the other waits for its commit and finds it started). Never into a
+    sandbox the write gates freeze (submitted, deadline passed): raises ``SandboxFrozen`` and
+    records nothing. What start writes is folded into the baseline, so it is never collateral
+    damage, while whatever else the shop holds by then stays the candidate's. False if it had
+    already started.
+    """
+    if instance.started_at is not None:
+        return False
+    if str(scenario.uuid) != str(instance.scenario_uuid) or scenario.version != instance.version:
+        raise ValueError(f"scenario {scenario.slug} v{scenario.version} is not the instance's v{instance.version}")
+    with transaction.atomic():
+        now = timezone.now()
+        claimed = ScenarioInstance.objects.filter(pk=instance.pk, started_at__isnull=True).update(started_at=now)
+        if not claimed:
+            instance.refresh_from_db(fields=["started_at", "baseline"])
+            return False
+        refusal = sandbox_write_refusal(instance.sandbox_id)
+        if refusal:
+            raise SandboxFrozen(refusal)  # rolls the claim back: a frozen task never starts
+        if scenario.variant_start is not None:
+            before = shop_snapshot(instance.sandbox_id)
+            ctx = _context(scenario=scenario, sandbox=instance.sandbox, params=instance.params, seed=instance.seed)
+            scenario.variant_start(ctx, instance.params)
+            baseline = snapshot_apply(instance.baseline_rows(), before, shop_snapshot(instance.sandbox_id))
+            ScenarioInstance.objects.filter(pk=instance.pk).update(baseline=snapshot_compress(baseline))
+    instance.refresh_from_db(fields=["started_at", "baseline"])
+    return True

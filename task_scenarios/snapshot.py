@@ -71,3 +71,19 @@ def snapshot_compress(snap: Snapshot) -> bytes:
 
 def snapshot_decompress(data: bytes | memoryview) -> Snapshot:
     return json.loads(zlib.decompress(bytes(data)).decode("utf-8"))
+
+
+def snapshot_apply(base: Snapshot, before: Snapshot, after: Snapshot) -> Snapshot:
+    """``base`` with the change from ``before`` to ``after`` applied: rows added or changed take
+    their ``after`` values, rows removed go. Used to fold what a scenario's ``start`` wrote into a
+    baseline recorded earlier, without taking in anything else the shop holds by then."""
+    merged = {model: dict(rows) for model, rows in base.items()}
+    for model in before.keys() | after.keys():
+        old, new = before.get(model, {}), after.get(model, {})
+        target = merged.setdefault(model, {})
+        for pk, row in new.items():
+            if old.get(pk) != row:
+                target[pk] = row
+        for pk in old.keys() - new.keys():
+            target.pop(pk, None)
+    return merged

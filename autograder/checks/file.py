@@ -44,9 +44,10 @@ from shop_sim.file_limits import (
 
 MAX_BYTES = 20 * 1024 * 1024
 MESSAGE_CELLS = 5
-Format = Literal["text", "exact", "number", "money", "phone", "date", "datetime"]
-Subcheck = Literal["columns", "rows", "duplicates", "nulls", "values"]
+Format = Literal["text", "exact", "trimmed", "number", "money", "phone", "date", "datetime"]
+Subcheck = Literal["columns", "rows", "duplicates", "dedupe", "nulls", "values"]
 SUBCHECKS: tuple[str, ...] = ("columns", "rows", "duplicates", "nulls", "values")
+MATCH_SHARE = 0.6  # a row whose key did not survive is matched by at least this share of the ``match`` columns
 _DATETIME_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
                           r"(?:\s*[tT]?\s*(\d{1,2})[:：时](\d{1,2})分?(?:[:：](\d{1,2})(?:\.\d+)?|(\d{1,2})秒)?)?$")
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -239,29 +240,33 @@ def _text(value: Any) -> str:
 
 
 def format_problem(value: Any, how: str) -> str | None:
-    """Why ``value`` is not in the form the task asks for (None when it is)."""
+    """What the task asks of a cell in this form, in the candidate's words (None when it is in it)."""
     text = _text(value)
     if how == "phone" and not re.fullmatch(r"1\d{10}", text):
-        return _("不是 11 位纯数字手机号")
+        return _("手机号应为 11 位数字，不带空格、短横线或 +86")
     if how == "date" and not (isinstance(value, date) and not isinstance(value, datetime)) \
             and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return _("不是 YYYY-MM-DD 格式的日期")
+        return _("日期应写成 YYYY-MM-DD")
     if how == "datetime":
         if isinstance(value, datetime):
-            return None if _whole_second(value).second == 0 else _("不是 YYYY-MM-DD HH:MM 格式的时间（不要秒）")
+            return None if _whole_second(value).second == 0 else _("时间应写成 YYYY-MM-DD HH:MM，不带秒")
         if isinstance(value, date):
             return None
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?", text):
+            return _("时间应写成 YYYY-MM-DD HH:MM，不带秒")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text):
-            return _("不是 YYYY-MM-DD HH:MM 格式的时间")
+            return _("时间应写成 YYYY-MM-DD HH:MM")
     if how == "money":
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
             amount = normalize_money(value)
             if amount is None or Decimal(str(value)) != amount:
-                return _("不是保留两位小数的金额")
+                return _("金额应保留两位小数")
         elif not re.fullmatch(r"-?\d+\.\d{2}", text):
-            return _("不是保留两位小数的金额（如 12.50）")
+            return _("金额应为保留两位小数的数字，不带 ￥、元 或千位分隔符（如 1299.00）")
     if how == "number" and normalize_number(value) is None:
-        return _("不是数字")
+        return _("应为数字，不带单位")
+    if how == "trimmed" and isinstance(value, str) and value != value.strip():
+        return _("首尾不应有空格")
     return None
 
 
@@ -277,9 +282,75 @@ def canonical(value: Any, how: str) -> Any:
         return normalize_money(value)
     if how == "number":
         return normalize_number(value)
-    if how == "exact":
+    if how in ("exact", "trimmed"):
         return _text(value)
     return normalize_text(_text(value))
+
+
+def cell_right(got: Any, want: Any, how: str) -> tuple[bool, str | None]:
+    """(is ``got`` the clean value ``want`` in the form the task asks, why not in the candidate's words)."""
+    formatted = how in ("phone", "date", "datetime", "money", "number", "trimmed") and not is_empty(got)
+    problem = format_problem(got, how) if formatted else None
+    return problem is None and canonical(got, how) == canonical(want, how), problem
+
+
+# -- rows ----------------------------------------------------------------------------------------
+
+def align(actual: list, expected: list, *, keys: list[str], match: list[str], formats: dict[str, str],
+          positional: bool = False) -> tuple[dict[int, int], list[int], list[int]]:
+    """Which uploaded row is which clean row, by the best key that survives (keys by meaning).
+
+    A row is the clean row whose key it carries; a row whose key was mangled (Excel's 3.5E+17) is the
+    clean row it agrees with on most ``match`` columns (at least MATCH_SHARE of them) — so a spoilt key
+    costs the key's points, not every cell of the row. Each clean row is matched once, best agreement
+    first, earlier upload rows first. Returns (clean position → upload position, upload rows that repeat
+    an already-matched row, upload rows that are no clean row at all)."""
+    if positional:
+        return {p: p for p in range(min(len(actual), len(expected)))}, [], list(range(len(expected), len(actual)))
+
+    def value(row, column):
+        return canonical(row.get(column, ""), formats.get(column, "text"))
+
+    by_key: dict[tuple, int] = {}
+    for position, row in enumerate(expected):
+        by_key.setdefault(tuple(value(row, k) for k in keys), position)
+    by_content: dict[str, dict[Any, list[int]]] = {c: {} for c in match}
+    for position, row in enumerate(expected):
+        for column in match:
+            cell = value(row, column)
+            if cell not in (None, ""):
+                by_content[column].setdefault(cell, []).append(position)
+    needed = max(1, -(-len(match) * int(MATCH_SHARE * 100) // 100)) if match else None
+    bonus = len(match) + 1
+    pairs: list[tuple[int, int, int]] = []
+    resembling: set[int] = set()
+    for upload, row in enumerate(actual):
+        votes: dict[int, int] = {}
+        if keys:
+            position = by_key.get(tuple(value(row, k) for k in keys))
+            if position is not None:
+                votes[position] = bonus
+        for column in match:
+            cell = value(row, column)
+            if cell in (None, ""):
+                continue
+            for position in by_content[column].get(cell, ()):
+                votes[position] = votes.get(position, 0) + 1
+        for position, score in votes.items():
+            if score >= bonus or (needed is not None and score >= needed):
+                pairs.append((-score, upload, position))
+                resembling.add(upload)
+    pairs.sort()
+    found_at: dict[int, int] = {}
+    taken: set[int] = set()
+    for _score, upload, position in pairs:
+        if upload in taken or position in found_at:
+            continue
+        found_at[position] = upload
+        taken.add(upload)
+    repeats = [u for u in range(len(actual)) if u not in taken and u in resembling]
+    strangers = [u for u in range(len(actual)) if u not in taken and u not in resembling]
+    return found_at, repeats, strangers
 
 
 # -- params ---------------------------------------------------------------------------------------
@@ -332,6 +403,17 @@ class FileParams(CheckParams):
     compare: list[str] | None = Field(default=None, min_length=1,
                                       description="Columns whose cells the values sub-check compares "
                                                   "(default: all required columns).")
+    handed_out: ExpectedData | None = Field(default=None,
+                                            description="The file as handed out (needs key). With it the values "
+                                                        "sub-check credits only the cells that needed work and "
+                                                        "charges cells that were right and were damaged (delta "
+                                                        "credit: the input handed back scores 0), and the dedupe "
+                                                        "sub-check can count the duplicate rows removed.")
+    match: list[str] | None = Field(default=None, min_length=1,
+                                    description="Columns that identify a row when its key did not survive (an "
+                                                "order number a spreadsheet program turned into 3.5E+17): a row "
+                                                "is matched by its key, else by most of these columns, so one "
+                                                "slip costs its own points only.")
 
     @property
     def key_columns(self) -> list[str]:
@@ -341,8 +423,13 @@ class FileParams(CheckParams):
     def _columns_consistent(self) -> FileParams:
         if self.subchecks is not None and len(set(self.subchecks)) != len(self.subchecks):
             raise ValueError(_("subchecks 中有重复项"))
+        if (self.handed_out is not None or "dedupe" in (self.subchecks or ())) and not self.key_columns:
+            raise ValueError(_("handed_out 和 dedupe 需要 key（用主键把下发的行与清洗后的行对应起来）"))
+        if "dedupe" in (self.subchecks or ()) and self.handed_out is None:
+            raise ValueError(_("dedupe 需要 handed_out（下发的原始数据）"))
         if self.columns is not None:
-            missing = [c for c in [*self.key_columns, *self.normalise, *(self.required or []), *(self.compare or [])]
+            missing = [c for c in [*self.key_columns, *self.normalise, *(self.required or []), *(self.compare or []),
+                                   *(self.match or [])]
                        if c not in self.columns]
             if missing:
                 raise ValueError(_("key/normalise/required/compare 中的列不在 columns 中：%(cols)s")
@@ -379,10 +466,44 @@ class FileCheck(CheckKind):
         return [("columns", _("assets/%(name)s 中没有这些列：%(cols)s")
                             % {"name": params.expected.asset, "cols": "、".join(missing)})] if missing else []
 
-    def _expected(self, ctx, params: FileParams) -> pd.DataFrame:
-        if params.expected.rows is not None:
-            return pd.DataFrame(params.expected.rows, dtype=object).fillna("")
-        return read_table(ctx.asset_path(params.expected.asset), sheet=params.sheet)
+    def _expected(self, ctx, params: FileParams, data: ExpectedData | None = None) -> pd.DataFrame:
+        data = data or params.expected
+        if data.rows is not None:
+            return pd.DataFrame(data.rows, dtype=object).fillna("")
+        return read_table(ctx.asset_path(data.asset), sheet=params.sheet)
+
+    @staticmethod
+    def _dedupe(notes, want_list, found_at, repeats, strangers, mangled, actual_rows, keys, handed_out,
+                label) -> Decimal:
+        """Delta credit for removing duplicates: of the duplicate rows handed out, those removed, less
+        every row that should have stayed and is gone or is no row of the data, then scaled by the
+        share of rows whose key survived (the key is what the duplicates are told apart by)."""
+        handed_dups = len(handed_out) - len(want_list)
+        lost = [p for p in range(len(want_list)) if p not in found_at]
+        removed = handed_dups - len(repeats)
+        if handed_dups <= 0:
+            share = Decimal(1) if not repeats and not lost and not strangers else Decimal(0)
+        else:
+            share = max(Decimal(removed - len(lost) - len(strangers)), Decimal(0)) / Decimal(handed_dups)
+        if mangled and want_list:
+            share *= Decimal(len(want_list) - len(mangled)) / Decimal(len(want_list))
+        parts = []
+        if repeats:
+            parts.append(_("还有 %(n)d 行重复记录没有删除（原表有 %(all)d 行重复）") % {"n": len(repeats), "all": handed_dups})
+        if lost:
+            parts.append(_("删掉了不该删的记录 %(n)d 条：%(rows)s")
+                         % {"n": len(lost), "rows": "、".join(label(want_list[p], p) for p in lost[:MESSAGE_CELLS])})
+        if strangers:
+            parts.append(_("有 %(n)d 行与原表的任何记录都对不上（第 %(rows)s 行）")
+                         % {"n": len(strangers), "rows": "、".join(str(u + 2) for u in strangers[:MESSAGE_CELLS])})
+        if mangled:
+            shown = "、".join(f"“{_text(actual_rows[found_at[p]].get(keys[0], ''))}”" for p in mangled[:3])
+            parts.append(_("%(n)d 行的%(key)s被改动了（如 %(shown)s），%(key)s是每条记录的唯一标识，必须与原表一致"
+                           "（长数字请按文本导入，避免变成科学计数法或丢掉开头的 0）")
+                         % {"n": len(mangled), "key": "、".join(keys), "shown": shown})
+        if parts:
+            notes.append(("dedupe", "；".join(parts)))
+        return share
 
     def run(self, ctx, params: FileParams) -> CheckResult:
         path = ctx.uploaded_file(params.upload)
@@ -398,10 +519,11 @@ class FileCheck(CheckKind):
                                actual={"upload": Path(path).name, "problem": exc.message,
                                        "over_limits": exc.over_limits})
         expected = self._expected(ctx, params)
-        return self.compare(ctx, params, frame, expected, upload_name=Path(path).name)
+        handed = self._expected(ctx, params, params.handed_out) if params.handed_out is not None else None
+        return self.compare(ctx, params, frame, expected, upload_name=Path(path).name, handed_out=handed)
 
     def compare(self, ctx, params: FileParams, frame: pd.DataFrame, expected: pd.DataFrame, *,
-                upload_name: str) -> CheckResult:
+                upload_name: str, handed_out: pd.DataFrame | None = None) -> CheckResult:
         columns = params.columns or [str(c) for c in expected.columns]
         by_norm = {normalize_text(c): c for c in frame.columns}
         rename = {by_norm[normalize_text(c)]: c for c in columns if normalize_text(c) in by_norm}
@@ -426,7 +548,7 @@ class FileCheck(CheckKind):
         def row_key(row: pd.Series, cols: list[str]) -> tuple:
             return tuple(canonical(row.get(c, ""), formats.get(c, "text")) for c in cols)
 
-        key_present = keys and all(k in frame.columns for k in keys)
+        key_present = bool(keys) and all(k in frame.columns for k in keys)
         if keys and not key_present:
             shares["duplicates"] = Decimal(0)
             notes.append(("duplicates", _("缺少主键列，无法检查重复：%(cols)s")
@@ -462,40 +584,103 @@ class FileCheck(CheckKind):
         if null_notes:
             notes.append(("nulls", _("有空值：") + "；".join(null_notes)))
 
+        actual_rows = [row for _index, row in frame.iterrows()]
+        want_list = [row for _index, row in expected.iterrows()]
+        found_at, repeats, strangers = align(actual_rows, want_list, keys=keys if key_present else [],
+                                             match=[c for c in (params.match or []) if c in frame.columns],
+                                             formats=formats, positional=not keys)
+
+        def label(want: pd.Series, position: int) -> str:
+            if not keys:
+                return _("第 %(n)d 行") % {"n": position + 2}
+            return "、".join(f"{k} {_text(want.get(k, ''))}" for k in keys)
+
+        handed: dict[tuple, pd.Series] = {}
+        if handed_out is not None:
+            for _index, row in handed_out.iterrows():
+                handed.setdefault(row_key(row, keys), row)
+
+        # keys that did not survive: rows matched by their content whose key cell is no longer the key
+        mangled = [position for position, found in found_at.items()
+                   if keys and key_present and row_key(actual_rows[found], keys) != row_key(want_list[position], keys)]
+        if "dedupe" in (params.subchecks or ()):
+            shares["dedupe"] = self._dedupe(notes, want_list, found_at, repeats, strangers, mangled,
+                                            actual_rows, keys, handed_out, label)
+
         cell_notes: list[str] = []
         compared = params.compare or columns
-        matched_cells, total_cells = 0, 0
-        actual_rows = [row for _index, row in frame.iterrows()]
-        if keys and key_present:
-            index: dict[tuple, int] = {}
-            for position, value in enumerate(actual_keys):
-                index.setdefault(value, position)
-        for position, (_index, want) in enumerate(expected.iterrows()):
-            if keys:
-                found = index.get(row_key(want, keys)) if key_present else None
-            else:
-                found = position if position < len(actual_rows) else None
-            label = "/".join(_text(want.get(k, "")) for k in keys) if keys else _("第 %(n)d 行") % {"n": position + 2}
+        matched_cells, total_cells = 0, 0  # without handed_out: every cell
+        fixed, dirty, damaged = 0, 0, 0  # with handed_out: cells that needed work, and right cells spoilt
+        # 留空/清空 and 改写 are separate instructions: each counts for an equal share, however few cells
+        clause_fixed: dict[str, int] = {"clear": 0, "rewrite": 0}
+        clause_dirty: dict[str, int] = {"clear": 0, "rewrite": 0}
+        for position, want in enumerate(want_list):
+            found = found_at.get(position)
+            given_row = handed.get(row_key(want, keys)) if handed_out is not None else None
             for column in compared:
-                total_cells += 1
-                if found is None or column not in frame.columns:
-                    continue
-                got = actual_rows[found].get(column, "")
                 how = formats[column]
-                formatted = how in ("phone", "date", "datetime", "money", "number") and not is_empty(got)
-                problem = format_problem(got, how) if formatted else None
-                if problem is None and canonical(got, how) == canonical(want.get(column, ""), how):
-                    matched_cells += 1
-                elif len(cell_notes) < MESSAGE_CELLS:
-                    reason = problem or _("应为“%(want)s”") % {"want": _text(want.get(column, "")) or _("空")}
-                    cell_notes.append(_("%(row)s 的 %(col)s“%(got)s”%(reason)s") % {
-                        "row": label, "col": column, "got": _text(got) or _("空"), "reason": reason})
+                wanted = want.get(column, "")
+                got = actual_rows[found].get(column, "") if found is not None and column in frame.columns else None
+                right, problem = cell_right(got, wanted, how) if got is not None else (False, None)
+                if handed_out is not None:
+                    given = given_row.get(column, "") if given_row is not None else None
+                    needed_work = given is None or not cell_right(given, wanted, how)[0]
+                    if not needed_work:
+                        if got is not None and not right:
+                            damaged += 1
+                            if len(cell_notes) < MESSAGE_CELLS:
+                                cell_notes.append(_("%(row)s 的%(col)s原本就是对的（“%(given)s”），被改成了“%(got)s”")
+                                                  % {"row": label(want, position), "col": column,
+                                                     "given": _text(given) or _("空"), "got": _text(got) or _("空")})
+                        continue
+                    dirty += 1
+                    clause = "clear" if is_empty(wanted) and given is not None and not is_empty(given) else "rewrite"
+                    clause_dirty[clause] += 1
+                    if right:
+                        fixed += 1
+                        clause_fixed[clause] += 1
+                        continue
+                    # the export had the right fact in the wrong form (17:07:45) and the upload has another
+                    # fact (17:08): a wrong value that looks clean is damage, not just work left undone
+                    truth = canonical(wanted, how)
+                    if got is not None and truth is not None and canonical(given, how) == truth \
+                            and canonical(got, how) not in (None, truth):
+                        damaged += 1
+                        problem = problem or _("原表中是“%(given)s”，清洗后应为“%(want)s”：只改写法，不能改变数据本身") % {
+                            "given": _text(given), "want": _text(wanted)}
+                else:
+                    total_cells += 1
+                    if right:
+                        matched_cells += 1
+                        continue
+                if got is None or len(cell_notes) >= MESSAGE_CELLS:
+                    continue
+                reason = problem or _("应为“%(want)s”") % {"want": _text(wanted) or _("空")}
+                cell_notes.append(_("%(row)s 的%(col)s“%(got)s”：%(reason)s") % {
+                    "row": label(want, position), "col": column, "got": _text(got) or _("空"), "reason": reason})
             if found is None and keys and len(cell_notes) < MESSAGE_CELLS:
-                cell_notes.append(_("缺少记录 %(row)s") % {"row": label})
-        shares["values"] = Decimal(matched_cells) / Decimal(total_cells) if total_cells else Decimal(1)
-        if matched_cells < total_cells:
-            notes.append(("values", _("数据正确的单元格 %(ok)d/%(all)d：")
-                          % {"ok": matched_cells, "all": total_cells} + "；".join(cell_notes)))
+                cell_notes.append(_("上传的表格中没有 %(row)s 这条记录") % {"row": label(want, position)})
+        if handed_out is not None:
+            if dirty:
+                clauses = [Decimal(clause_fixed[c]) / Decimal(n) for c, n in clause_dirty.items() if n]
+                shares["values"] = max(sum(clauses, Decimal(0)) / Decimal(len(clauses))
+                                       - Decimal(damaged) / Decimal(dirty), Decimal(0))
+            else:
+                clean_cells = len(want_list) * len(compared)
+                shares["values"] = max(Decimal(1) - Decimal(damaged) / Decimal(clean_cells or 1), Decimal(0))
+            if fixed < dirty or damaged:
+                summary = _("需要清洗的单元格 %(dirty)d 个，清洗正确 %(fixed)d 个") % {"dirty": dirty, "fixed": fixed}
+                if clause_dirty["clear"] and clause_dirty["rewrite"]:
+                    summary += _("（其中应留空的 %(clear)d 个，做对 %(ok)d 个；应留空和应改写的各占本项一半）") % {
+                        "clear": clause_dirty["clear"], "ok": clause_fixed["clear"]}
+                if damaged:
+                    summary += _("；把原表中正确的数据改错了 %(n)d 个（每个抵消一个清洗正确的单元格）") % {"n": damaged}
+                notes.append(("values", summary + "：" + "；".join(cell_notes)))
+        else:
+            shares["values"] = Decimal(matched_cells) / Decimal(total_cells) if total_cells else Decimal(1)
+            if matched_cells < total_cells:
+                notes.append(("values", _("数据正确的单元格 %(ok)d/%(all)d：")
+                              % {"ok": matched_cells, "all": total_cells} + "；".join(cell_notes)))
 
         scored = params.subchecks or SUBCHECKS
         notes = [note for name, note in notes if name in scored]

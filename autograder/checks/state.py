@@ -18,7 +18,7 @@ from autograder.registry import CheckKind, CheckParams, CheckResult, register
 from task_scenarios.shopmodels import ShopNameError, field_label, model_label, resolve_field, resolve_lookup, shop_model
 
 LABEL_FIELDS = ("order_no", "title", "nickname", "name", "shop_name", "spec_label", "label", "code")
-OPERATORS = ("eq", "ne", "in", "contains", "gt", "gte", "lt", "lte", "empty")
+OPERATORS = ("eq", "ne", "in", "contains", "gt", "gte", "lt", "lte", "empty", "place", "address")
 MESSAGE_ROWS = 5  # mismatching rows spelled out in a message; the rest are counted
 EVIDENCE_ROWS = 50
 
@@ -35,6 +35,10 @@ class FieldExpect(CheckParams):
     lt: Any = Field(default=None, description="Less than.")
     lte: Any = Field(default=None, description="Less than or equal to.")
     empty: bool | None = Field(default=None, description="true: must be empty; false: must be filled in.")
+    place: Any = Field(default=None, description="The same province/city/district, with or without its suffix "
+                                                 "(厦门 = 厦门市; names from the national table, via cpca).")
+    address: Any = Field(default=None, description="The text gives this address (name, mobile, province/city/"
+                                                   "district, detail), in any order, labelled or not.")
     strict: bool = Field(default=False, description="Compare the exact text (no 全角/半角, case, space or ¥ tolerance).")
 
     @model_validator(mode="before")
@@ -167,12 +171,25 @@ def row_name(model, label: str, row: dict[str, Any]) -> str:
     return f"{model_label(model)} {display(value) if label != 'pk' else '#' + str(row['pk'])}"
 
 
+def _carrier_labels() -> dict[str, str]:
+    from shop_sim.services.orders import CARRIERS
+
+    return {code: str(entry[0]) for code, entry in CARRIERS.items()}
+
+
+# Code fields without model choices whose codes a candidate never sees (STO is 申通快递 on every page).
+CODE_LABELS = {"carrier": _carrier_labels, "return_carrier": _carrier_labels}
+
+
 def choice_labels(model, path: str) -> dict[str, str]:
     try:
         field = resolve_field(model, path).field
     except ShopNameError:
         return {}
-    return {str(k): str(v) for k, v in (getattr(field, "choices", None) or [])}
+    choices = getattr(field, "choices", None)
+    if not choices and field.name in CODE_LABELS:
+        return CODE_LABELS[field.name]()
+    return {str(k): str(v) for k, v in (choices or [])}
 
 
 def expected_value(expect: FieldExpect, choices: dict[str, str]) -> Any:
@@ -192,13 +209,15 @@ def expected_value(expect: FieldExpect, choices: dict[str, str]) -> Any:
 
 def _op_text(op: str, value: str) -> str:
     texts = {"eq": "%(v)s", "ne": _("不等于 %(v)s"), "in": _("为其中之一：%(v)s"), "contains": _("包含 %(v)s"),
-             "gt": _("大于 %(v)s"), "gte": _("不少于 %(v)s"), "lt": _("小于 %(v)s"), "lte": _("不超过 %(v)s")}
+             "gt": _("大于 %(v)s"), "gte": _("不少于 %(v)s"), "lt": _("小于 %(v)s"), "lte": _("不超过 %(v)s"),
+             "place": "%(v)s", "address": _("写明地址 %(v)s")}
     return texts[op] % {"v": value}
 
 
 def shown(value: Any, choices: dict[str, str]) -> str:
+    """A value as the candidate saw it: a choice by its label (已发货, 申通快递), never its stored code."""
     if choices and isinstance(value, str) and value in choices:
-        return f"{choices[value]}（{value}）"
+        return choices[value]
     if isinstance(value, list):
         return "、".join(shown(v, choices) for v in value) or _("空")
     return display(value)

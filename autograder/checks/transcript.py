@@ -6,6 +6,20 @@ the shop's starting state (the baseline), and the shop's replies after the first
 generated shop's old chat history can neither earn nor lose points. Only messages sent by the time
 the attempt froze (``ctx.frozen_at``) are read: a reply that slipped in after 交卷 or the deadline
 never counts (the report lists it for the examiner, see autograder.freeze).
+
+How an examiner reads the answer (issue #11):
+
+* *content first*: the facts (and, for a size question, the one recommended size) are the content;
+  replying in time and without forbidden words are quality parts that count only when the content
+  is right — a prompt, polite reply that says nothing or the wrong thing earns nothing;
+* *no stuffing*: a fact counts only as the answer given — not next to a phrasing that contradicts
+  it (``unless``), a recommendation is one size, not the size table, and a reply that pastes more
+  of the shop's other facts (``off_topic``) than ``off_topic_allowed`` is a copy of the 店铺资料:
+  the facts buried in it earn ``PASTE_CREDIT`` (half) of their share and the quality parts nothing;
+* *equivalence*: phrasings are compared with ``normalize_phrase`` (全角/半角, case, spaces, Chinese
+  numerals, clock times: 下午四点 = 16:00), and each fact lists the phrasings it accepts;
+* the first-response clock runs from the buyer's question, but never from before the task was first
+  opened (``ScenarioInstance.started_at``, when the variant's ``start`` ran).
 """
 
 from __future__ import annotations
@@ -16,17 +30,70 @@ from typing import Any
 from django.utils.translation import gettext as _
 from pydantic import Field, model_validator
 
-from autograder.matching import normalize_text
+from autograder.matching import labels_named, normalize_phrase, phrase_in
 from autograder.registry import CheckKind, CheckParams, CheckResult, register
 from shop_sim.models import ChatMessage, Customer
 
 from .text import banned_words_found
 
-Fact = str | list[str]
+PASTE_CREDIT = Decimal("0.5")  # a fact buried in a paste of the shop's facts: informs, but is no answer
+
+
+class FactSpec(CheckParams):
+    """One fact: the phrasings that state it, how to name it to the candidate, what contradicts it."""
+
+    say: list[str] = Field(min_length=1, description="Accepted phrasings, e.g. [满79, 79元以上, 79元及以上].")
+    label: str = Field(default="", description="The fact as the candidate should read it in a message, "
+                                               "e.g. 满79元包邮; default: the first phrasing.")
+    unless: list[str] = Field(default_factory=list,
+                              description="Phrasings of a contradicting value (another carrier, another "
+                                          "promise): said as well, the fact is not given.")
+
+
+Fact = str | list[str] | FactSpec
 
 
 def fact_variants(fact: Fact) -> list[str]:
+    if isinstance(fact, FactSpec):
+        return list(fact.say)
     return [fact] if isinstance(fact, str) else list(fact)
+
+
+def fact_label(fact: Fact) -> str:
+    if isinstance(fact, FactSpec) and fact.label:
+        return fact.label
+    return fact_variants(fact)[0]
+
+
+def fact_given(text: str, fact: Fact) -> bool:
+    """The fact is stated in ``text`` (any accepted phrasing) and not contradicted next to it."""
+    said = normalize_phrase(text)
+    if not any((want := normalize_phrase(v)) and want in said for v in fact_variants(fact)):
+        return False
+    rivals = fact.unless if isinstance(fact, FactSpec) else []
+    return not any((other := normalize_phrase(v)) and other in said for v in rivals)
+
+
+def off_topic_given(text: str, facts: list[Fact]) -> list[str]:
+    """The other topics' facts ``text`` states: a reply that pastes them all is not an answer."""
+    return [fact_label(fact) for fact in facts if fact_given(text, fact)]
+
+
+class Recommendation(CheckParams):
+    """A choice the reply must make: exactly one of ``choices`` named, and it is ``answer``."""
+
+    choices: list[list[str]] = Field(min_length=2, description="Each option's labels, e.g. [[S], [M], [XXL, 2XL]].")
+    answer: str = Field(min_length=1, description="The right option: one of its labels.")
+    label: str = Field(default="", description="What is being recommended, e.g. 尺码.")
+
+    @model_validator(mode="after")
+    def _answer_is_a_choice(self) -> Recommendation:
+        if not any(self.answer in labels for labels in self.choices):
+            raise ValueError(_("answer 须是 choices 中的一项"))
+        return self
+
+    def right(self) -> int:
+        return next(i for i, labels in enumerate(self.choices) if self.answer in labels)
 
 
 class TranscriptParams(CheckParams):
@@ -43,12 +110,21 @@ class TranscriptParams(CheckParams):
                                                            "the buyer's first question.")
     count_auto_replies: bool = Field(default=False,
                                      description="Auto-replies (自动回复) count as the shop's replies too.")
+    recommend: Recommendation | None = Field(default=None,
+                                             description="The replies must recommend exactly one option (a "
+                                                         "size), the right one: naming several is a table, "
+                                                         "not a recommendation.")
+    off_topic: list[Fact] = Field(default_factory=list,
+                                  description="The shop's facts that do not answer this buyer (other topics).")
+    off_topic_allowed: int = Field(default=1, ge=0,
+                                   description="How many of them a reply may add (proactive service) before it "
+                                               "counts as a paste of the shop's facts, which answers nothing.")
 
     @model_validator(mode="after")
     def _something(self) -> TranscriptParams:
         if not self.must_mention and not self.forbidden and not self.banned_ad_words \
-                and self.first_response_seconds is None:
-            raise ValueError(_("transcript 检查至少需要 must_mention、forbidden 或 first_response_seconds 之一"))
+                and self.first_response_seconds is None and self.recommend is None:
+            raise ValueError(_("transcript 检查至少需要 must_mention、recommend、forbidden 或 first_response_seconds 之一"))
         for index, fact in enumerate(self.must_mention):
             if not any(v.strip() for v in fact_variants(fact)):
                 raise ValueError(_("must_mention[%(i)d] 不能为空") % {"i": index})
@@ -92,8 +168,8 @@ class TranscriptCheck(CheckKind):
 
     def run(self, ctx, params: TranscriptParams) -> CheckResult:
         customer, questions, replies = conversation(ctx, params)
-        expected = {"customer": params.customer, "must_mention": params.must_mention, "forbidden": params.forbidden,
-                    "first_response_seconds": params.first_response_seconds}
+        expected = params.model_dump(mode="json", include={"customer", "must_mention", "forbidden",
+                                                           "first_response_seconds", "recommend"})
         if customer is None:
             return CheckResult(score=0, max=ctx.points, message=_("找不到买家“%(name)s”")
                                                                 % {"name": params.customer}, expected=expected)
@@ -108,37 +184,68 @@ class TranscriptCheck(CheckKind):
                                expected=expected, actual={"questions": len(questions), "replies": 0},
                                evidence=evidence)
         said = "\n".join(m.body for m in replies)
-        parts: list[Decimal] = []
+        content: list[bool] = []
         notes: list[str] = []
+        stuffed = off_topic_given(said, params.off_topic)
+        pasted = len(stuffed) > params.off_topic_allowed
+        if pasted:
+            notes.append(_("回复罗列了与买家问题无关的店铺资料（%(facts)s）：答案淹没在资料里，内容只计一半，"
+                           "及时回复和文明用语不计分；请只回答买家问到的内容") % {"facts": "、".join(stuffed)})
         mentioned = []
         for fact in params.must_mention:
-            variants = fact_variants(fact)
-            ok = any(normalize_text(v) and normalize_text(v) in normalize_text(said) for v in variants)
+            ok = fact_given(said, fact)
             mentioned.append(ok)
-            parts.append(Decimal(1) if ok else Decimal(0))
+            content.append(ok)
             if not ok:
-                notes.append(_("未提到：%(fact)s") % {"fact": variants[0]} + (
+                variants = fact_variants(fact)
+                notes.append(_("未提到：%(fact)s") % {"fact": fact_label(fact)} + (
                     _("（可接受的说法：%(all)s）") % {"all": " / ".join(variants)} if len(variants) > 1 else ""))
+        recommended: list[str] = []
+        if params.recommend is not None:
+            named = labels_named(said, params.recommend.choices)
+            recommended = [params.recommend.choices[i][0] for i in named]
+            ok = named == [params.recommend.right()]
+            content.append(ok)
+            what = params.recommend.label or _("选项")
+            if not named:
+                notes.append(_("没有推荐具体的%(what)s，应推荐 %(answer)s") % {"what": what, "answer": params.recommend.answer})
+            elif len(named) > 1:
+                notes.append(_("推荐须是一个%(what)s，回复中提到了 %(named)s；应推荐 %(answer)s")
+                             % {"what": what, "named": "、".join(recommended), "answer": params.recommend.answer})
+            elif not ok:
+                notes.append(_("推荐的%(what)s是 %(named)s，按资料应为 %(answer)s")
+                             % {"what": what, "named": recommended[0], "answer": params.recommend.answer})
+        # quality parts (no forbidden words, in time): count only when the content is right
+        quality: list[bool] = []
         said_forbidden: list[str] = []
         if params.forbidden or params.banned_ad_words:
-            heard = normalize_text(said)
-            said_forbidden = [w for w in params.forbidden if normalize_text(w) and normalize_text(w) in heard]
+            said_forbidden = [w for w in params.forbidden if phrase_in(said, w)]
             if params.banned_ad_words:
                 said_forbidden += [h.word for h in banned_words_found(said) if h.word not in said_forbidden]
-            parts.append(Decimal(0) if said_forbidden else Decimal(1))
+            quality.append(not said_forbidden)
             if said_forbidden:
                 notes.append(_("回复中出现了不应使用的词：") + "、".join(said_forbidden))
         seconds = None
         if params.first_response_seconds is not None:
-            seconds = int((replies[0].created_at - questions[0].created_at).total_seconds())
+            asked = questions[0].created_at
+            opened = getattr(getattr(ctx, "instance", None), "started_at", None)
+            if opened is not None and opened > asked:  # the clock never runs before the task was opened
+                asked = opened
+            seconds = max(0, int((replies[0].created_at - asked).total_seconds()))
             fast = seconds <= params.first_response_seconds
-            parts.append(Decimal(1) if fast else Decimal(0))
+            quality.append(fast)
             if not fast:
                 notes.append(_("首次响应用时 %(s)d 秒，要求不超过 %(max)d 秒") % {"s": seconds, "max": params.first_response_seconds})
-        share = sum(parts, Decimal(0)) / Decimal(len(parts)) if parts else Decimal(1)
+        content_right = all(content) and not pasted
+        if quality and not content_right and any(quality) and not pasted:
+            notes.append(_("回复的内容不对，及时回复和文明用语不单独得分"))
+        units = len(content) + len(quality)
+        earned = Decimal(sum(content)) * (PASTE_CREDIT if pasted else Decimal(1)) \
+            + (sum(quality) if content_right else 0)
+        share = earned / Decimal(units) if units else Decimal(1)
         actual: dict[str, Any] = {"questions": len(questions), "replies": len(replies),
-                                  "mentioned": mentioned, "forbidden_said": said_forbidden,
-                                  "first_response_seconds": seconds}
+                                  "mentioned": mentioned, "recommended": recommended, "off_topic": stuffed,
+                                  "forbidden_said": said_forbidden, "first_response_seconds": seconds}
         message = "\n".join(notes) if notes else _("回复符合要求")
         return CheckResult(score=Decimal(ctx.points) * share, max=ctx.points, message=message,
                            expected=expected, actual=actual, evidence=evidence)

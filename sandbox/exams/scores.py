@@ -2,6 +2,8 @@
 
 - A task's score is its latest report's total plus the examiner's latest manual score for each
   ``manual`` criterion (graded as 0 "待考评员评分"); it is complete when every manual criterion has one.
+- A criterion the grader could not judge (未评定, ``not_evaluated``) keeps the task incomplete until a
+  regrade judges it or an examiner settles it (核定: a ManualScore for that criterion, which counts).
 - The operational subject (操作技能) is the weighted mean of the tasks' percentages, out of 100.
 - With a module weight (default 30 %), the subject score is module × w + operational × (1 − w);
   missing a module score makes it incomplete. Each subject passes at ≥ pass mark (60); a candidate
@@ -35,6 +37,7 @@ class TaskScore:
     earned: Decimal | None  # machine + manual points, None until graded
     max: Decimal | None
     manual_pending: list[str] = field(default_factory=list)  # manual criteria without an examiner score
+    not_evaluated: list[str] = field(default_factory=list)  # 未评定 criteria nobody has settled yet
 
     @property
     def percent(self) -> Decimal | None:
@@ -44,7 +47,7 @@ class TaskScore:
 
     @property
     def complete(self) -> bool:
-        return self.earned is not None and not self.manual_pending
+        return self.earned is not None and not self.manual_pending and not self.not_evaluated
 
 
 @dataclass
@@ -79,18 +82,19 @@ def task_score(*, part, attempt_id: int | None, report: AttemptReport | None,
     if attempt_id is None or report is None:
         return TaskScore(part.pk, part.scenario_slug, part.weight, attempt_id, None, None, None)
     earned = Decimal(report.total)
-    pending = []
+    pending, unjudged = [], []
     for criterion in (report.report or {}).get("criteria", []):
-        if criterion.get("machine_scored", True):
+        not_evaluated = criterion.get("result", {}).get("verdict") == "not_evaluated"
+        if criterion.get("machine_scored", True) and not not_evaluated:
             continue
         scored = manual.get((attempt_id, criterion["id"]))
         if scored is None:
-            pending.append(criterion["id"])
+            (unjudged if not_evaluated else pending).append(criterion["id"])
         else:
             earned += min(Decimal(scored.points), Decimal(str(criterion.get("points", scored.points))))
     earned = max(min(earned, Decimal(report.max)), Decimal(0))
     return TaskScore(part.pk, part.scenario_slug, part.weight, attempt_id, report.version, _q(earned),
-                     Decimal(report.max), pending)
+                     Decimal(report.max), pending, unjudged)
 
 
 def operational_score(tasks: list[TaskScore]) -> Decimal | None:

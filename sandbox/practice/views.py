@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sandbox.accounts.permissions import attempt_record_visible
 from sandbox.runtime.evidence import evidence_file_response
 from sandbox.runtime.models import Attempt, AttemptReport
-from sandbox.runtime.services import evidence_dir_for
+from sandbox.runtime.services import attempt_task_open, evidence_dir_for
 from shop_sim.tenancy import ACTIVE_SANDBOX_SESSION_KEY
 
 from . import selectors, services
@@ -127,6 +127,7 @@ def _report_view(attempt: Attempt, report: AttemptReport, **evidence_url) -> dic
         criteria.append({
             "id": item.get("id"), "description": _localized(item.get("description")),
             "points": item.get("points"), "score": result.get("score"), "full": full,
+            "not_evaluated": result.get("verdict") == "not_evaluated",
             "manual": not item.get("machine_scored", True), "message": result.get("message", ""),
             "expected": "" if full else _pretty(result.get("expected")),
             "actual": "" if full else _pretty(result.get("actual")),
@@ -134,7 +135,7 @@ def _report_view(attempt: Attempt, report: AttemptReport, **evidence_url) -> dic
         })
     return {"report": report, "criteria": criteria, "collateral": data.get("collateral", []),
             "collateral_error": data.get("collateral_error", ""), "deduction": data.get("deduction", "0"),
-            "pending_manual": data.get("pending_manual", []),
+            "pending_manual": data.get("pending_manual", []), "not_evaluated": data.get("not_evaluated", []),
             "after_freeze": data.get("after_freeze", []), "after_freeze_note": data.get("after_freeze_note", "")}
 
 
@@ -218,6 +219,7 @@ def practice_start(request, scenario_slug: str):
 @candidate_required
 def practice_task(request, attempt_id: int):
     attempt = _own_attempt(request, attempt_id)
+    attempt_task_open(attempt=attempt)  # first opening: the scenario's start hook (buyers write in)
     entry = selectors.catalog_entry(attempt.instance.slug)
     instructions, instructions_problem = _instructions(entry, attempt)
     superseded = selectors.attempt_superseded(attempt)
@@ -270,7 +272,8 @@ def practice_console(request, attempt_id: int):
     """进入商家后台: this attempt's sandbox becomes the console's, and a graded attempt is in progress
     again (the candidate goes back to work)."""
     attempt = _own_attempt(request, attempt_id)
-    services.practice_resume(attempt=attempt, actor=request.user)
+    attempt = services.practice_resume(attempt=attempt, actor=request.user)
+    attempt_task_open(attempt=attempt)
     request.session[ACTIVE_SANDBOX_SESSION_KEY] = attempt.instance.sandbox_id
     return redirect("console:dashboard")
 

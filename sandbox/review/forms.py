@@ -32,6 +32,13 @@ class ManualScoreForm(forms.Form):
             for d in descriptors]
 
 
+class CriterionSettleForm(forms.Form):
+    """核定 a 未评定 criterion: the points and why (the examiner looked at the work themselves)."""
+
+    points = forms.DecimalField(label=_("核定分数"), min_value=0, max_digits=8, decimal_places=2)
+    reason = forms.CharField(label=_("核定依据"), max_length=MAX_COMMENT, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ScoreReviewResolveForm(forms.Form):
     outcome = forms.ChoiceField(label=_("处理结果"), choices=ScoreReview.Outcome.choices, widget=forms.RadioSelect)
     resolution = forms.CharField(label=_("处理说明"), max_length=MAX_RESOLUTION,

@@ -333,11 +333,21 @@ def manual_sheets(exam: Exam, criterion_id: str) -> list[ManualSheet]:
     return sheets
 
 
+def not_evaluated_criterion(report, criterion_id: str) -> dict | None:
+    """The report's entry for ``criterion_id`` when the grader could not judge it (未评定), else None."""
+    if report is None:
+        return None
+    for item in (report.report or {}).get("criteria", []):
+        if item.get("id") == criterion_id and item.get("result", {}).get("verdict") == "not_evaluated":
+            return item
+    return None
+
+
 # -- results ---------------------------------------------------------------------------------------
 
 def publish_blockers(exam: Exam, lines) -> list[str]:
     """Why results cannot be published yet: every started sitting must be submitted, every task
-    graded and every manual criterion scored."""
+    graded, every manual criterion scored and every 未评定 criterion judged or settled."""
     sittings = dict(Sitting.objects.filter(registration__exam=exam).values_list("registration_id", "status"))
     parts = {p.pk: part_label(p) for p in exam.parts.all()}
     problems = []
@@ -353,9 +363,13 @@ def publish_blockers(exam: Exam, lines) -> list[str]:
         for task in line.tasks:
             if task.earned is None:
                 problems.append(_("%(who)s：%(part)s 尚未评分") % {"who": who, "part": parts.get(task.part_id, "")})
-            elif task.manual_pending:
+                continue
+            if task.manual_pending:
                 problems.append(_("%(who)s：%(part)s 的人工评分项 %(ids)s 待评分")
                                 % {"who": who, "part": parts.get(task.part_id, ""), "ids": "、".join(task.manual_pending)})
+            if task.not_evaluated:
+                problems.append(_("%(who)s：%(part)s 的评分项 %(ids)s 未评定（评分检查未能完成），请重新评分或核定")
+                                % {"who": who, "part": parts.get(task.part_id, ""), "ids": "、".join(task.not_evaluated)})
     return problems
 
 

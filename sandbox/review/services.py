@@ -24,6 +24,7 @@ from . import selectors
 
 MAX_COMMENT = 2000
 MAX_RESOLUTION = 2000
+SETTLED_LEVEL = "核定"  # the level of a ManualScore that settles a 未评定 criterion (stored, like levels, as written)
 REGRADABLE = (Attempt.Status.SUBMITTED, Attempt.Status.GRADED)
 
 
@@ -164,6 +165,34 @@ def manual_score_record(*, attempt: Attempt, criterion_id: str, level: str, comm
                                            comment=comment, examiner=examiner)
         _journal(attempt, actor=examiner, action="manual_scored", criterion=criterion_id, level=level,
                  points=str(points), report_version=report.version)
+    return score
+
+
+def criterion_settle(*, attempt: Attempt, criterion_id: str, points: Decimal, reason: str, examiner) -> ManualScore:
+    """核定: an examiner's score for a criterion the grader could not judge (未评定) in the attempt's
+    latest report — after looking at the work (replay, shop) themselves. Kept as a ManualScore row
+    (level 核定), so it counts like a manual score and stays in the history; a later regrade that
+    judges the criterion makes it moot."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewError(_("请写明核定的依据"))
+    if len(reason) > MAX_COMMENT:
+        raise ReviewError(_("核定依据不能超过 %(n)d 字") % {"n": MAX_COMMENT})
+    if attempt.mode != Attempt.Mode.EXAM:
+        raise ReviewError(_("只能核定考试作答的评分项"))
+    report = AttemptReport.objects.filter(attempt=attempt).order_by("-version").first()
+    item = selectors.not_evaluated_criterion(report, criterion_id)
+    if item is None:
+        raise ReviewError(_("“%(id)s”不是该答卷最新评分报告中未评定的评分项") % {"id": criterion_id})
+    most = Decimal(str(item.get("points", "0")))
+    points = Decimal(points)
+    if not (Decimal(0) <= points <= most) or points != points.quantize(Decimal("0.01")):
+        raise ReviewError(_("核定分数应在 0 到 %(max)s 之间，最多两位小数") % {"max": most})
+    with transaction.atomic():
+        score = ManualScore.objects.create(attempt=attempt, criterion_id=criterion_id, level=SETTLED_LEVEL,
+                                           points=points, comment=reason, examiner=examiner)
+        _journal(attempt, actor=examiner, action="criterion_settled", criterion=criterion_id, points=str(points),
+                 report_version=report.version)
     return score
 
 

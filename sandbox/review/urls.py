@@ -22,6 +22,8 @@ urlpatterns = [
     path("<int:exam_id>/attempts/<int:attempt_id>/regrade/status/", views.regrade_status, name="regrade_status"),
     path("<int:exam_id>/attempts/<int:attempt_id>/regrade/confirm/<int:preview_id>/", views.regrade_confirm,
          name="regrade_confirm"),
+    path("<int:exam_id>/attempts/<int:attempt_id>/settle/<slug:criterion_id>/", views.criterion_settle,
+         name="criterion_settle"),
     path("<int:exam_id>/manual/", views.manual_list, name="manual_list"),
     path("<int:exam_id>/manual/<slug:criterion_id>/", views.manual_criterion, name="manual_criterion"),
     path("<int:exam_id>/manual/<slug:criterion_id>/<int:attempt_id>/", views.manual_score, name="manual_score"),

@@ -24,7 +24,7 @@ from sandbox.practice.views import _report_context, _storefront_url
 from sandbox.runtime.evidence import evidence_file_response
 
 from . import exports, selectors, services
-from .forms import ExtraTimeForm, ManualScoreForm, ScoreReviewResolveForm
+from .forms import CriterionSettleForm, ExtraTimeForm, ManualScoreForm, ScoreReviewResolveForm
 from .services import ReviewError
 
 BOARD_POLL_SECONDS = 5
@@ -210,7 +210,10 @@ def _regrade_context(request, exam: Exam, attempt) -> dict:
 @review_required
 def attempt_detail(request, exam_id: int, attempt_id: int):
     exam = _exam(exam_id)
-    attempt = _attempt(exam, attempt_id, request.user)
+    return _attempt_page(request, exam, _attempt(exam, attempt_id, request.user))
+
+
+def _attempt_page(request, exam: Exam, attempt, *, bound: dict | None = None, status: int = 200):
     report_context = _report_context(request, attempt, url_name="review:evidence", url_kwargs={"exam_id": exam.pk})
     history = selectors.manual_history(attempt)
     if report_context["shown"] is not None:
@@ -223,7 +226,38 @@ def attempt_detail(request, exam_id: int, attempt_id: int):
         "part_label": selectors.part_label(attempt.sitting_task.part), "task_score": score,
         "manual_history": sorted(history.items()), "replay_url": replay_url(attempt.pk),
         "storefront_url": _storefront_url(attempt.instance.sandbox),
-        **report_context, **_regrade_context(request, exam, attempt)})
+        "settle_forms": _settle_forms(report_context["shown"], bound or {}),
+        **report_context, **_regrade_context(request, exam, attempt)}, status=status)
+
+
+def _settle_forms(shown: dict | None, bound: dict) -> list[tuple[dict, CriterionSettleForm]]:
+    """One 核定 form per 未评定 criterion of the shown report."""
+    if shown is None:
+        return []
+    return [(c, bound.get(c["id"]) or CriterionSettleForm(prefix=f"s-{c['id']}"))
+            for c in shown["criteria"] if c.get("not_evaluated")]
+
+
+@require_POST
+@login_required
+@review_required
+@manual_required
+def criterion_settle(request, exam_id: int, attempt_id: int, criterion_id: str):
+    """核定 a criterion the grader could not judge (the examiner looked at the work)."""
+    exam = _exam(exam_id)
+    attempt = _attempt(exam, attempt_id, request.user)
+    form = CriterionSettleForm(request.POST, prefix=f"s-{criterion_id}")
+    if form.is_valid():
+        try:
+            services.criterion_settle(attempt=attempt, criterion_id=criterion_id, points=form.cleaned_data["points"],
+                                      reason=form.cleaned_data["reason"], examiner=request.user)
+        except ReviewError as exc:
+            messages.error(request, exc.message)  # shown above the page (the criterion may have no form)
+        else:
+            messages.success(request, _("评分项已核定"))
+            return redirect(reverse("review:attempt_detail", kwargs={"exam_id": exam.pk, "attempt_id": attempt.pk})
+                            + "#report")
+    return _attempt_page(request, exam, attempt, bound={criterion_id: form}, status=400)
 
 
 @require_GET

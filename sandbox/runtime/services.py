@@ -30,9 +30,10 @@ from django.utils.translation import gettext as _
 
 from autograder.engine import GradeReport, GradingBudgetExceeded, grade
 from autograder.registry import get_kind
+from shop_sim.services.base import SandboxFrozen
 from task_scenarios.loader import LoadedScenario, ScenarioLoadError, scenario_load
 from task_scenarios.schema import SLUG_PATTERN
-from task_scenarios.setup import scenario_instance_create
+from task_scenarios.setup import scenario_instance_create, scenario_instance_start
 
 from .gate import attempt_frozen_at
 from .models import Attempt, AttemptReport
@@ -154,12 +155,32 @@ def attempt_start(*, candidate, scenario_slug: str, seed: int | None = None,
         raise AttemptError(_("场景“%(slug)s”无法载入（%(n)d 个问题），请先运行 scenarios validate")
                            % {"slug": scenario_slug, "n": len(exc.problems)}) from exc
     with transaction.atomic():
-        instance = scenario_instance_create(scenario=scenario, seed=seed, owner=candidate)
+        # the variant's start hook waits for the candidate's first opening (attempt_task_open)
+        instance = scenario_instance_create(scenario=scenario, seed=seed, owner=candidate, start=False)
         now = timezone.now()
         return Attempt.objects.create(
             candidate=candidate, instance=instance, mode=mode, status=S.IN_PROGRESS, started_at=now,
             status_log=[{"from": "", "to": S.IN_PROGRESS, "at": now.isoformat(), "by": _actor_label(candidate)}],
         )
+
+
+def attempt_task_open(*, attempt: Attempt) -> bool:
+    """The candidate opens the task (its page or its console, in practice or in an exam): the first
+    time, the scenario's start hook runs and its moment is recorded (task_scenarios.setup.
+    scenario_instance_start) — so a buyer's 180-second clock starts when the candidate can see the
+    buyer, not at 开始考试 while they are on another task. Idempotent; nothing happens to a frozen
+    attempt (submitted, deadline passed) or one whose scenario version left the catalog."""
+    instance = attempt.instance
+    if instance.started_at is not None or attempt.status != S.IN_PROGRESS:
+        return False
+    try:
+        scenario = attempt_scenario(attempt)
+    except AttemptError:
+        return False
+    try:
+        return scenario_instance_start(instance=instance, scenario=scenario)
+    except SandboxFrozen:
+        return False
 
 
 def attempt_submit(*, attempt: Attempt, actor) -> Attempt:

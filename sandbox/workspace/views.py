@@ -29,6 +29,7 @@ from sandbox.exams.services import ExamError, sitting_refresh, sitting_start, si
     sitting_task_submit
 from sandbox.practice.selectors import catalog_entry
 from sandbox.practice.views import _instructions, _report_view, handed_out_files
+from sandbox.runtime.services import attempt_task_open
 from shop_sim.storefront.buyer import buyer_pass_url
 from shop_sim.tenancy import ACTIVE_SANDBOX_SESSION_KEY
 
@@ -166,6 +167,8 @@ def sitting_task(request, registration_id: int, sittingtask_id: int):
     context = _clock_context(registration, sitting)
     clock = context["clock"]
     submitted = selectors.task_submitted(task)
+    if clock.working and not submitted:  # first opening: the scenario's start hook (buyers write in)
+        attempt_task_open(attempt=task.attempt)
     instructions, problem = _instructions(catalog_entry(task.attempt.instance.slug), task.attempt)
     return render(request, "workspace/task.html", {
         **context, "registration": registration, "exam": registration.exam, "sitting": sitting,
@@ -185,7 +188,9 @@ def sitting_task(request, registration_id: int, sittingtask_id: int):
 @candidate_required
 def sitting_task_console(request, registration_id: int, sittingtask_id: int):
     """The frame's source: this task's sandbox becomes the console's, then its dashboard."""
-    _registration, _sitting, _tasks, task = _own_task(request, registration_id, sittingtask_id)
+    _registration, sitting, _tasks, task = _own_task(request, registration_id, sittingtask_id)
+    if selectors.sitting_clock(sitting).working and not selectors.task_submitted(task):
+        attempt_task_open(attempt=task.attempt)
     request.session[ACTIVE_SANDBOX_SESSION_KEY] = task.attempt.instance.sandbox_id
     return redirect("console:dashboard")
 

@@ -12,7 +12,7 @@ import re
 from playwright.sync_api import expect
 
 from sandbox.runtime.models import Attempt
-from sandbox.runtime.services import attempt_start, attempt_submit
+from sandbox.runtime.services import attempt_start, attempt_submit, attempt_task_open
 from shop_sim.models import ChatMessage, ChatSession
 
 SUBMITTED = "该任务已交卷，不能再修改。"
@@ -22,6 +22,7 @@ def test_chat_sockets_are_refused_after_submit_and_after_logout(new_page, login,
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     candidate = make_user("e2e_freeze")
     attempt = attempt_start(candidate=candidate, scenario_slug="customer-service", seed=5, mode=Attempt.Mode.EXAM)
+    attempt_task_open(attempt=attempt)  # the candidate opens the task: the buyers write in
     sandbox = attempt.instance.sandbox
     nickname = attempt.instance.params["buyers"][0]["nickname"]
     session = ChatSession.objects.for_sandbox(sandbox).get(customer__nickname=nickname)

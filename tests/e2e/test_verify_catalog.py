@@ -22,6 +22,9 @@ def pool(browser):
     return BrowserPool(browser=browser)
 
 
+# With ten personas per seed a scenario's verify outgrows pytest.ini's 300 s per test (order-fulfilment:
+# about 3 minutes a seed on a loaded 2-core machine).
+@pytest.mark.timeout(1200)
 @pytest.mark.parametrize("folder", CATALOG, ids=[folder.name for folder in CATALOG])
 def test_catalog_scenario_verifies(folder, live_server_url, pool, settings):
     # MEDIA_ROOT stays as it is: the server process (forked at session start) serves files from it.

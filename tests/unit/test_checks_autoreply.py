@@ -92,7 +92,72 @@ def test_the_first_matching_rule_by_priority_answers_as_in_the_live_chat(sandbox
     invoice = {**INVOICE, "text": "可以开发票吗"}
     result = grade(sandbox, params={"questions": [invoice, SHIPPING]}, points="2")
     assert result.score == Decimal("1.00")
-    assert "买家问“可以开发票吗”：由关键词“发”的规则回复，未提到：电子普通发票 / 电子发票" in result.message
+    assert "买家问“可以开发票吗”：由关键词“发”的规则回复，未提到：电子普通发票" in result.message
+
+
+NOT_SHIPPING = ["包邮吗？", "能开票吗", "在吗", "衣服不合适可以退吗"]
+
+
+def test_precision_a_catch_all_rule_that_answers_everything_scores_nothing(sandbox):
+    """Recall alone would pay one rule on 吗/？/的 whose reply pastes every fact."""
+    dump = "亲，付款后48小时内发货，默认发中通快递；满99元包邮；可开电子普通发票；7天无理由退换"
+    rule(sandbox, reply=dump, keywords=["吗", "？", "?", "的", "呢", "发", "票", "邮"])
+    params = {"questions": [SHIPPING, PARAPHRASE], "must_not_trigger": NOT_SHIPPING}
+    result = grade(sandbox, params=params, points="3")
+    assert result.score == 0
+    assert result.message.splitlines()[1].startswith("这些与本题无关的问题也收到了这条回复：“包邮吗？”")
+    assert result.actual["false_answers"] == NOT_SHIPPING
+
+
+def test_precision_a_dump_below_the_topic_rule_still_answers_small_talk_falsely(sandbox):
+    good_rules(sandbox)
+    dump = "亲，付款后48小时内发货，默认发中通快递；满99元包邮；可开电子普通发票"
+    rule(sandbox, reply=dump, keywords=["吗", "你好"], position=99)
+    params = {"questions": [SHIPPING], "must_not_trigger": ["在吗", "你好"], "off_topic": [["满99"], ["电子普通发票"]]}
+    assert grade(sandbox, params=params, points="4").score == 0
+
+
+def test_precision_another_topics_rule_may_mention_this_topics_facts(sandbox):
+    """A postage rule that adds the shipping promise as a courtesy is the postage rule, not a false
+    shipping answer."""
+    rule(sandbox, reply="亲，付款后48小时内发货，默认发中通快递", keywords=["发货"])
+    rule(sandbox, reply="亲，满99元包邮，付款后48小时内发货，默认中通哦", keywords=["包邮"])
+    params = {"questions": [SHIPPING], "must_not_trigger": ["包邮吗？"], "off_topic": [["满99"], ["电子普通发票"]]}
+    assert grade(sandbox, params=params, points="4").score == Decimal(4)
+
+
+def test_precision_each_false_answer_costs_its_share(sandbox):
+    good_rules(sandbox)
+    assert grade(sandbox, params={"questions": [SHIPPING], "must_not_trigger": NOT_SHIPPING}).score == Decimal(8)
+    # 快递费 among the shipping keywords: the postage question 快递费多少 gets the shipping answer
+    rule(sandbox, reply="亲，付款后48小时内发货，默认发中通快递", keywords=["发货", "快递费"], position=0)
+    params = {"questions": [SHIPPING], "must_not_trigger": ["快递费多少", "能开票吗", "在吗", "可以退吗"]}
+    assert grade(sandbox, params=params, points="4").score == Decimal("3.00")
+
+
+def test_precision_a_harmless_small_talk_rule_or_another_topics_rule_is_no_false_answer(sandbox):
+    good_rules(sandbox)
+    rule(sandbox, reply="在的亲，请问有什么可以帮您？", keywords=["在吗", "你好"])
+    params = {"questions": [SHIPPING], "must_not_trigger": NOT_SHIPPING}
+    result = grade(sandbox, params=params, points="4")
+    assert result.score == Decimal(4) and result.actual["precision"] == "1"
+
+
+def test_a_rule_whose_reply_pastes_the_other_topics_facts_answers_nothing(sandbox):
+    dump = "亲，付款后48小时内发货，默认发中通快递；满99元包邮；可开电子普通发票"
+    rule(sandbox, reply=dump, keywords=["发货", "发出"])
+    params = {"questions": [SHIPPING], "off_topic": [["满99"], ["电子普通发票"]]}
+    result = grade(sandbox, params=params, points="3")
+    # the facts are there, buried in a paste: half their share
+    assert result.score == Decimal("1.50") and "回复罗列了与问题无关的店铺资料（满99、电子普通发票）" in result.message
+    params = {"questions": [SHIPPING], "off_topic": [["满99"], ["电子普通发票"]], "off_topic_allowed": 2}
+    assert grade(sandbox, params=params, points="3").score == Decimal(3)
+
+
+def test_keyword_replies_compare_numerals_and_declared_phrasings(sandbox):
+    rule(sandbox, reply="亲，七十九元以上包邮哦", keywords=["包邮"])
+    free = {"text": "包邮吗", "must_mention": [{"say": ["满79", "79元以上"], "label": "满79元包邮"}]}
+    assert grade(sandbox, params={"questions": [free]}, points="3").score == Decimal(3)
 
 
 def test_disabled_rules_and_the_offline_switch_do_not_count(sandbox):

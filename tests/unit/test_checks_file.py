@@ -122,22 +122,22 @@ def test_unnormalised_values_are_named_with_the_rule_they_break(tmp_path):
     rows = [("2026110100001", "138-0013-8000", "2026/11/1", "12.5"), *ROWS[1:]]
     result = grade(write(tmp_path, "n.csv", csv_text(rows).encode()), points="10")
     assert result.score == Decimal("9.50")  # values 9/12
-    assert "2026110100001 的 手机号“138-0013-8000”不是 11 位纯数字手机号" in result.message
-    assert "下单日期“2026/11/1”不是 YYYY-MM-DD 格式的日期" in result.message
-    assert "金额“12.5”不是保留两位小数的金额（如 12.50）" in result.message
+    assert "订单号 2026110100001 的手机号“138-0013-8000”：手机号应为 11 位数字，不带空格、短横线或 +86" in result.message
+    assert "下单日期“2026/11/1”：日期应写成 YYYY-MM-DD" in result.message
+    assert "金额“12.5”：金额应为保留两位小数的数字，不带 ￥、元 或千位分隔符（如 1299.00）" in result.message
 
 
 def test_wrong_values_and_empty_cells(tmp_path):
     rows = [("2026110100001", "13800138001", "2026-11-01", ""), *ROWS[1:]]
     result = grade(write(tmp_path, "w.csv", csv_text(rows).encode()), points="10")
-    assert "手机号“13800138001”应为“13800138000”" in result.message
+    assert "手机号“13800138001”：应为“13800138000”" in result.message
     assert "有空值：金额（第 2 行）" in result.message
     assert Decimal(0) < result.score < Decimal(10)
 
 
 def test_missing_rows_are_reported_by_key(tmp_path):
     result = grade(write(tmp_path, "m.csv", csv_text(ROWS[:2]).encode()), points="10")
-    assert "缺少记录 2026110100003" in result.message
+    assert "上传的表格中没有 订单号 2026110100003 这条记录" in result.message
 
 
 def test_expected_data_from_an_asset(tmp_path):
@@ -204,7 +204,7 @@ def test_compare_limits_the_values_subcheck_to_some_columns(tmp_path):
     path = write(tmp_path, "c.csv", csv_text(rows, ORDER_HEADER).encode())
     phones = grade(path, {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["联系电话"]}, points="3")
     assert phones.score == Decimal(2)  # 2 of 3 phone cells; the key column is not counted
-    assert "联系电话“138 0013 8000”不是 11 位纯数字手机号" in phones.message
+    assert "联系电话“138 0013 8000”：手机号应为 11 位数字，不带空格、短横线或 +86" in phones.message
     ship = grade(path, {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["发货时间"]}, points="3")
     assert ship.score == Decimal(3)
 
@@ -216,14 +216,14 @@ def test_empty_cells_match_empty_clean_values_in_formatted_columns(tmp_path):
     rows = [("101", "", "2026-11-03 09:05", "2026-11-04 10:00"), *ORDER_ROWS[1:]]
     result = grade(write(tmp_path, "f.csv", csv_text(rows, ORDER_HEADER).encode()),
                    {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["联系电话"]}, points="3")
-    assert result.score == Decimal(2) and "联系电话“空”应为“13800138000”" in result.message
+    assert result.score == Decimal(2) and "联系电话“空”：应为“13800138000”" in result.message
 
 
 @pytest.mark.parametrize("value, problem", [
-    ("2026-11-03 09:05:00", "不是 YYYY-MM-DD HH:MM 格式的时间"),
-    ("2026/11/3 9:05", "不是 YYYY-MM-DD HH:MM 格式的时间"),
-    ("20261103", "不是 YYYY-MM-DD HH:MM 格式的时间"),
-    ("2026-11-03", "不是 YYYY-MM-DD HH:MM 格式的时间"),
+    ("2026-11-03 09:05:00", "时间应写成 YYYY-MM-DD HH:MM"),
+    ("2026/11/3 9:05", "时间应写成 YYYY-MM-DD HH:MM"),
+    ("20261103", "时间应写成 YYYY-MM-DD HH:MM"),
+    ("2026-11-03", "时间应写成 YYYY-MM-DD HH:MM"),
 ])
 def test_datetime_form_is_required(tmp_path, value, problem):
     rows = [("101", "13800138000", value, "2026-11-04 10:00"), *ORDER_ROWS[1:]]
@@ -241,7 +241,7 @@ def test_datetime_cells_of_an_xlsx_count(tmp_path):
     rows[0] = ("101", 13800138000, datetime(2026, 11, 3, 9, 5, 30), datetime(2026, 11, 4, 10, 0))
     path = xlsx(tmp_path, "u.xlsx", rows, header=ORDER_HEADER.split(","))
     result = grade(path, {**ORDER_PARAMS, "subchecks": ["values"], "compare": ["下单时间"]}, points="3")
-    assert result.score == Decimal(2) and "不要秒" in result.message
+    assert result.score == Decimal(2) and "不带秒" in result.message
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -336,3 +336,130 @@ def test_a_table_too_slow_to_read_is_stopped_by_the_time_budget(tmp_path, settin
     result, seconds = _timed_grade(path)
     assert result.score == 0 and result.message == "文件超出限制：读取超过 0.2 秒，请只保留需要的数据"
     assert seconds < 5
+
+
+# -- delta credit, rows matched by meaning, dedupe (issue #11) ------------------------------------
+
+CLEAN_HEADER = "订单编号,买家会员名,收货人,联系电话,下单时间,实付金额"
+CLEAN = [("350000000000000101", "快乐小熊", "王伟", "13800138000", "2026-11-03 09:05", "12.50"),
+         ("350000000000000102", "晴天娃娃1990", "李娜", "", "2026-11-03 00:00", "1299.00"),
+         ("350000000000000103", "星空猫", "张敏", "13700137000", "2026-11-05 21:40", "59.90"),
+         ("350000000000000104", "柠檬茶", "赵强", "13900139000", "2026-11-06 08:00", "45.80"),
+         ("350000000000000105", "大白兔", "周静", "", "2026-11-07 10:15", "99.00")]
+# as handed out: one phone and the amounts dirty, the 2nd phone unrepairable, one date bare,
+# seconds on a time, and the first and third orders exported twice
+MESSY = [("350000000000000101", "快乐小熊 ", "王伟", "138 0013 8000", "2026-11-03 09:05:37", "￥12.50"),
+         ("350000000000000102", "晴天娃娃1990", "李娜", "1380013800", "2026年11月3日", "1,299元"),
+         ("350000000000000101", "快乐小熊 ", "王伟", "138 0013 8000", "2026-11-03 09:05:37", "￥12.50"),
+         ("350000000000000103", "星空猫", "张敏", "13700137000", "2026-11-05 21:40", "59.9"),
+         ("350000000000000104", "柠檬茶", "赵强", "13900139000", "2026-11-06 08:00:59", "45.80"),
+         ("350000000000000103", "星空猫", "张敏", "13700137000", "2026-11-05 21:40", "59.9"),
+         ("350000000000000105", "大白兔", "周静", "", "2026-11-07 10:15", "99.00")]
+
+
+def _rows(rows):
+    return [dict(zip(CLEAN_HEADER.split(","), r)) for r in rows]
+
+
+DELTA = {"upload": "clean", "key": "订单编号", "expected": {"rows": _rows(CLEAN)},
+         "handed_out": {"rows": _rows(MESSY)}, "match": ["买家会员名", "收货人", "下单时间"],
+         "normalise": {"联系电话": "phone", "下单时间": "datetime", "实付金额": "money"}}
+
+
+def quoted_csv(rows) -> bytes:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([CLEAN_HEADER.split(","), *rows])
+    return buffer.getvalue().encode("gbk")
+
+
+def delta(tmp_path, rows, name="u.csv", **extra):
+    path = write(tmp_path, name, quoted_csv(rows))
+    return {what: grade(path, {**DELTA, **params}, points="4") for what, params in {
+        "dedupe": {"subchecks": ["dedupe"]},
+        "phones": {"subchecks": ["values"], "compare": ["联系电话"]},
+        "times": {"subchecks": ["values"], "compare": ["下单时间"]},
+        "amounts": {"subchecks": ["values"], "compare": ["实付金额"]},
+        **extra}.items()}
+
+
+def test_the_export_handed_back_unchanged_scores_nothing(tmp_path):
+    results = delta(tmp_path, MESSY)
+    assert {k: r.score for k, r in results.items()} == {k: 0 for k in results}
+    assert "还有 2 行重复记录没有删除" in results["dedupe"].message
+    # cells that were already right in the export are not counted: 2 phones needed work, not 5
+    assert "需要清洗的单元格 2 个，清洗正确 0 个" in results["phones"].message
+
+
+def test_the_clean_table_scores_full_and_only_dirty_cells_count(tmp_path):
+    results = delta(tmp_path, CLEAN)
+    assert all(r.score == 4 for r in results.values()), {k: r.message for k, r in results.items()}
+    only_dedupe = delta(tmp_path, [MESSY[i] for i in (0, 1, 3, 4, 6)], name="d.csv")
+    assert only_dedupe["dedupe"].score == 4
+    assert only_dedupe["amounts"].score == 0 and only_dedupe["times"].score == 0
+
+
+def test_spoiling_a_cell_that_was_right_costs(tmp_path):
+    rows = [CLEAN[0], CLEAN[1], CLEAN[2], ("350000000000000104", "柠檬茶", "赵强", "13900139001", "2026-11-06 08:00",
+                                          "45.80"), CLEAN[4]]
+    phones = delta(tmp_path, rows)["phones"]
+    # clauses: 改写 1/1, 留空 1/1 → 1, less one spoilt cell of 2 that needed work
+    assert phones.score == 2
+    assert "原本就是对的（“13900139000”），被改成了“13900139001”" in phones.message
+
+
+def test_clear_and_rewrite_are_each_half_of_a_criterion(tmp_path):
+    rows = [CLEAN[0], ("350000000000000102", "晴天娃娃1990", "李娜", "1380013800", "2026-11-03 00:00", "1299.00"),
+            *CLEAN[2:]]
+    phones = delta(tmp_path, rows)["phones"]
+    assert phones.score == 2  # the reformatted phone is right, the unrepairable one was not left empty
+    assert "应留空的 1 个，做对 0 个" in phones.message
+
+
+def test_a_fact_changed_while_reformatting_is_damage(tmp_path):
+    rounded = [CLEAN[0], CLEAN[1], CLEAN[2], ("350000000000000104", "柠檬茶", "赵强", "13900139000", "2026-11-06 08:01",
+                                             "45.80"), CLEAN[4]]
+    times = delta(tmp_path, rounded)["times"]
+    # 3 times needed work (seconds, a bare date, seconds): 2 right, and 08:00:59 → 08:01 is a changed fact
+    assert times.score == Decimal("1.33")
+    assert "不能改变数据本身" in times.message
+
+
+def test_rows_whose_key_was_spoilt_are_found_by_their_content(tmp_path):
+    spoilt = [(f"{float(r[0]):.5E}".replace("E+", "E+"), *r[1:]) for r in CLEAN]
+    results = delta(tmp_path, spoilt)
+    assert results["phones"].score == results["times"].score == results["amounts"].score == 4
+    assert results["dedupe"].score == 0
+    assert "5 行的订单编号被改动了" in results["dedupe"].message
+    one = delta(tmp_path, [spoilt[0], *CLEAN[1:]], name="one.csv")
+    assert one["dedupe"].score == Decimal("3.20")  # duplicates removed, 1 of 5 keys spoilt
+
+
+def test_dedupe_counts_orders_deleted_and_rows_that_are_no_order(tmp_path):
+    deleted = delta(tmp_path, [r for r in CLEAN if r[0] != "350000000000000104"])["dedupe"]
+    assert deleted.score == 2  # 2 duplicates removed, 1 real order deleted
+    assert "删掉了不该删的记录 1 条：订单编号 350000000000000104" in deleted.message
+    stranger = ("999", "无名", "某人", "", "2026-01-01 00:00", "1.00")
+    extra = delta(tmp_path, [*CLEAN, stranger], name="x.csv")["dedupe"]
+    assert extra.score == 2 and "有 1 行与原表的任何记录都对不上（第 7 行）" in extra.message
+
+
+def test_trimmed_form_wants_the_spaces_gone(tmp_path):
+    path = write(tmp_path, "t.csv", quoted_csv(MESSY))
+    params = {**DELTA, "normalise": {**DELTA["normalise"], "买家会员名": "trimmed"}, "subchecks": ["values"],
+              "compare": ["买家会员名"]}
+    assert grade(path, params, points="1").score == 0
+    path = write(tmp_path, "c.csv", csv_text(CLEAN, CLEAN_HEADER).encode())
+    assert grade(path, params, points="1").score == 1
+
+
+@pytest.mark.parametrize("bad", [
+    {"upload": "x", "expected": {"rows": []}, "handed_out": {"rows": []}},
+    {"upload": "x", "expected": {"rows": []}, "key": "a", "subchecks": ["dedupe"]},
+    {"upload": "x", "expected": {"rows": [{"a": 1}]}, "columns": ["a"], "key": "a", "match": ["b"]},
+])
+def test_delta_params_refused(bad):
+    with pytest.raises(ValidationError):
+        FileParams.model_validate(bad)

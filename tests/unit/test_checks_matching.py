@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from autograder.matching import (
-    compare, contains_text, display, is_empty, normalize, normalize_date, normalize_money, normalize_phone,
+    address_parts, compare, contains_text, display, is_empty, mobile_numbers, normalize, normalize_date, normalize_money,
+    normalize_phone, place_parts, same_address, same_place,
     normalize_text, values_equal,
 )
 
@@ -60,3 +61,63 @@ def test_compare_operators():
 def test_display_for_messages():
     assert display("") == "空" and display(None) == "空" and display(Decimal("1.50")) == "1.50"
     assert display(["a", "b"]) == "a、b" and display(datetime(2026, 1, 5, 8, 0, 1)) == "2026-01-05 08:00:01"
+
+
+# -- administrative names and addresses (cpca) ---------------------------------------------------------
+
+@pytest.mark.parametrize("expected, actual", [
+    ("厦门市", "厦门"), ("厦门市", "厦门市"), ("福建省", "福建"), ("合肥市", "合肥"), ("上海市", "上海"),
+    ("大理白族自治州", "大理"), ("广西壮族自治区", "广西"), ("浦东新区", "浦东新区"), ("蜀山区", "蜀山区"),
+    ("厦门市", "厦门 市"),
+])
+def test_same_place_with_or_without_the_suffix(expected, actual):
+    assert same_place(expected, actual)
+    assert compare("place", expected, actual)
+
+
+@pytest.mark.parametrize("expected, actual", [
+    ("厦门市", "福州市"), ("厦门市", "福州"), ("福建省", "浙江"), ("合肥市", ""), ("", ""), ("蜀山区", "包河区"),
+    ("上海市", "北京"), ("杭州市", "杭州西湖"[:1]),
+])
+def test_a_different_or_missing_place_is_not_the_same(expected, actual):
+    assert not same_place(expected, actual)
+
+
+def test_place_is_exact_when_strict():
+    assert not compare("place", "厦门市", "厦门", strict=True)
+
+
+RETURN = "周仓管，13812345678，浙江省杭州市余杭区仓前街道良睦路12号3号仓库"
+
+
+@pytest.mark.parametrize("written", [
+    RETURN,
+    "收件人：周仓管 电话：138 1234 5678 地址：浙江杭州余杭区仓前街道良睦路12号3号仓库",
+    "退货地址：浙江省杭州市余杭区仓前街道良睦路12号3号仓库，联系人：周仓管，手机：+86 138-1234-5678",
+    "周仓管 13812345678 浙江省 杭州市 余杭区 仓前街道良睦路12号3号仓库",
+    "请退回：周仓管，１３８１２３４５６７８，浙江省杭州市余杭区仓前街道良睦路１２号３号仓库，谢谢",
+])
+def test_the_same_address_written_other_ways(written):
+    assert same_address(RETURN, written)
+    assert compare("address", RETURN, written)
+
+
+@pytest.mark.parametrize("written", [
+    "浙江省杭州市余杭区仓前街道良睦路12号3号仓库",  # no name, no phone
+    "周仓管，13812345679，浙江省杭州市余杭区仓前街道良睦路12号3号仓库",  # another phone
+    "周仓管，13812345678，浙江省杭州市余杭区仓前街道良睦路12号4号仓库",  # another warehouse
+    "周仓管，13812345678，浙江省杭州市西湖区仓前街道良睦路12号3号仓库",  # another district
+    "王售后，13812345678，浙江省杭州市余杭区仓前街道良睦路12号3号仓库",  # another person
+    "", None,
+])
+def test_an_address_missing_or_changing_a_part_is_not_the_same(written):
+    assert not same_address(RETURN, written)
+
+
+def test_address_parts_reads_labelled_and_plain_formats():
+    parts = address_parts("收件人：周仓管 电话：138 1234 5678 地址：浙江杭州余杭区仓前街道良睦路12号3号仓库")
+    assert (parts["phone"], parts["province"], parts["city"], parts["district"]) == (
+        "13812345678", "浙江省", "杭州市", "余杭区")
+    assert parts["detail"] == "仓前街道良睦路12号3号仓库"
+    assert place_parts("上海市浦东新区") == ("上海市", None, "浦东新区")
+    assert mobile_numbers("电话 +86 139-0000-1111 或 13800001111") == ["13900001111", "13800001111"]

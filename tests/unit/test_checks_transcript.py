@@ -52,8 +52,86 @@ def test_a_missing_fact_is_partial_and_lists_the_accepted_phrasings(sandbox, cha
     chat("buyer", "什么时候发货？", 0)
     chat("merchant", "亲，用顺丰发", 10)
     result = grade(sandbox)
-    assert result.score == Decimal("3.00")  # 3 of 4 parts: one fact, forbidden, speed
+    # 1 of 4 parts: one fact; speed and politeness count only when the content is right
+    assert result.score == Decimal("1.00")
+    assert "及时回复和文明用语不单独得分" in result.message
     assert "未提到：48小时内发货（可接受的说法：48小时内发货 / 两天内发货）" in result.message
+
+
+def test_quality_without_content_earns_nothing(sandbox, chat):
+    """On time and polite are quality parts of an answer: with no fact right they pay nothing."""
+    chat("buyer", "什么时候发货？用什么快递？", 0)
+    chat("merchant", "亲，您好，请稍等～", 5)
+    assert grade(sandbox).score == 0
+    chat("merchant", "亲，三天内发货，发圆通", 20)
+    assert grade(sandbox).score == 0
+
+
+def test_chinese_numerals_clock_times_and_full_width_are_the_same_fact(sandbox, chat):
+    chat("buyer", "什么时候发货？", 0)
+    chat("merchant", "亲，下午四点前付款当天发，顺丰", 5)
+    params = {**FACTS, "must_mention": [["16:00前"], "顺丰"]}
+    assert grade(sandbox, params).score == Decimal(4)
+    params = {**FACTS, "must_mention": [["4点前"], "顺丰"]}  # a bare 4点 is not 16:00 …
+    assert grade(sandbox, params).score == Decimal(1)
+    params = {**FACTS, "must_mention": [["下午４点前"], "顺丰"]}  # … but 下午４点 is
+    assert grade(sandbox, params).score == Decimal(4)
+
+
+def test_declared_phrasings_and_contradictions(sandbox, chat):
+    chat("buyer", "包邮吗", 0)
+    chat("merchant", "亲，七十九元以上包邮哦", 5)
+    free = {"say": ["满79", "79元以上", "79元及以上"], "label": "满79元包邮"}
+    params = {"customer": "小鹿买买", "must_mention": [free, ["包邮"]]}
+    assert grade(sandbox, params).score == Decimal(4)
+    chat("merchant", "发顺丰或者圆通都可以", 10)
+    carrier = {"say": ["顺丰"], "unless": ["圆通", "中通"], "label": "顺丰速运"}
+    result = grade(sandbox, {"customer": "小鹿买买", "must_mention": [carrier]})
+    assert result.score == 0 and "未提到：顺丰速运" in result.message
+
+
+SIZES = {"choices": [["S"], ["M"], ["L"], ["XL"], ["XXL", "2XL"]], "answer": "M", "label": "尺码"}
+
+
+@pytest.mark.parametrize(("reply", "score"), [
+    ("亲，推荐m码哦", 3), ("亲，建议选Ｍ码～", 3), ("您159cm，建议MM", 0),
+    ("建议选L码", 0), ("S 150-155cm；M 155-160cm；L 160-165cm", 0), ("按尺码表选就好啦", 0),
+])
+def test_a_recommendation_is_one_size_and_the_right_one(sandbox, chat, reply, score):
+    """Case and width do not matter; a wrong size, no size or the whole table earn nothing — not
+    even the quality parts (polite, fast)."""
+    chat("buyer", "159cm 100斤穿什么码", 0)
+    chat("merchant", reply, 5)
+    params = {"customer": "小鹿买买", "recommend": SIZES, "forbidden": ["不知道"], "first_response_seconds": 60}
+    assert grade(sandbox, params, points="3").score == Decimal(score)
+
+
+def test_a_paste_of_every_shop_fact_is_no_proper_answer(sandbox, chat):
+    chat("buyer", "什么时候发货？用什么快递？", 0)
+    chat("merchant", "店铺信息：48小时内发货；快递：顺丰；满79包邮；可开电子普通发票；7天无理由退换", 5)
+    params = {**FACTS, "off_topic": [["满79"], ["电子普通发票"], ["7天无理由"]]}
+    result = grade(sandbox, params)
+    # both facts are in it, buried: half of the 2 content parts, the quality parts nothing → 1 of 4 parts
+    assert result.score == Decimal("1.00") and "与买家问题无关的店铺资料" in result.message
+
+
+def test_one_proactive_extra_is_good_service(sandbox, chat):
+    chat("buyer", "什么时候发货？用什么快递？", 0)
+    chat("merchant", "亲，48小时内发货，默认顺丰；另外全店满79包邮哦", 5)
+    params = {**FACTS, "off_topic": [["满79"], ["电子普通发票"], ["7天无理由"]]}
+    assert grade(sandbox, params).score == Decimal(4)
+
+
+def test_the_clock_starts_when_the_task_was_opened(sandbox, chat):
+    """A question already waiting when the candidate first opens the task: the first-response time
+    counts from the opening (ScenarioInstance.started_at), not from the question."""
+    question = chat("buyer", "什么时候发货？", 0)
+    chat("merchant", "亲，48小时内发货，顺丰", 300)
+    instance = SimpleNamespace(baseline_rows=lambda: {"chatmessage": {str(question.pk): {}}},
+                               started_at=T0 + timedelta(seconds=250))
+    result = grade(sandbox, instance=instance)
+    assert result.score == Decimal(4) and result.actual["first_response_seconds"] == 50
+    assert grade(sandbox).actual["first_response_seconds"] == 300
 
 
 def test_forbidden_words_and_a_slow_first_response(sandbox, chat):

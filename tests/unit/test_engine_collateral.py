@@ -1,5 +1,6 @@
 """Collateral damage: changes outside the task's scope, found by diffing against the baseline."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -65,18 +66,77 @@ def test_deduction_per_change_capped_at_the_points_earned():
     assert collateral_deduction(changes, Scope(), cap=Decimal(10)) == 0
 
 
-def test_declared_severity_prices_particular_changes_and_the_rest_pay_deduct():
-    current = after(product={"1": {"status": "off_sale"}, "2": None}, order={"7": {"seller_memo": "加急"}})
-    changes = collateral_diff(BASE, current, Scope())
-    scope = Scope(deduct=1, costs=[{"model": "product", "fields": ["status"], "deduct": "1.5"},
-                                   {"model": "product", "kinds": ["removed"], "deduct": 2}])
-    assert collateral_deduction(changes, scope, cap=Decimal(20)) == Decimal("4.50")  # 1.5 + 2 + 1 (the memo)
-    # a product change of another field is not the severe kind; the cap still holds
-    other = collateral_diff(BASE, after(product={"1": {"price": "1.00"}}), Scope())
-    assert collateral_deduction(other, scope, cap=Decimal(20)) == Decimal("1.00")
-    assert collateral_deduction(changes, scope, cap=Decimal(3)) == Decimal("3.00")
+ORDERS = {"order": {"7": {"order_no": "T1", "status": "paid", "flag": "", "receiver_name": "王一"},
+                    "8": {"order_no": "T2", "status": "paid", "flag": "", "receiver_name": "李二", "carrier": ""},
+                    "9": {"order_no": "T3", "status": "paid", "flag": "", "receiver_name": "张三"}},
+          "refund": {"4": {"order_id": 8, "status": "awaiting_seller"}}}
+SEVERE = Scope(
+    may_change=[{"model": "order", "fields": ["status", "flag"], "rows": {"order_no__in": ["T1"]}}],
+    deduct=Decimal(1), cap=Decimal(20),
+    costs=[{"model": "order", "fields": ["status"], "to": ["shipped"], "deduct": 4},
+           {"model": "order", "fields": ["flag"], "deduct": "0.5", "severity": "minor"},
+           {"model": "refund", "fields": ["status"], "deduct": 3, "cap": 4}])
+
+
+def moved(**rows) -> dict:
+    current = {model: {pk: dict(row) for pk, row in table.items()} for model, table in ORDERS.items()}
+    for key, values in rows.items():
+        model, pk = key.rsplit("_", 1)
+        current[model][pk].update(values)
+    return current
+
+
+def test_rows_limit_where_allowed_fields_may_change():
+    """Shipping the listed order is the task; shipping another one with the same fields is damage."""
+    current = moved(order_7={"status": "shipped"}, order_8={"status": "shipped"})
+    [change] = collateral_diff(ORDERS, current, SEVERE, rows={0: {"7"}})
+    assert (change.model, change.pk, change.fields) == ("order", 8, ("status",))
+    assert change.message == ("修改了订单「T2」（#8）（交易状态：买家已付款，等待发货 → 卖家已发货，等待买家确认），"
+                              "超出本题要求的范围（严重，扣 4 分）")
+    assert "shipped" not in change.message and change.deduct == 4 and change.severity == "severe"
+    [sf] = collateral_diff(ORDERS, moved(order_8={"carrier": "SF"}), SEVERE, rows={0: {"7"}})
+    assert "物流公司：空 → 顺丰速运" in sf.message and "SF" not in sf.message
+    # without the rows resolved, no row is allowed: the listed one is damage too
+    assert len(collateral_diff(ORDERS, current, SEVERE)) == 2
+
+
+def test_the_costliest_matching_rule_prices_a_change_once():
+    current = moved(order_8={"status": "shipped", "flag": "red"}, order_9={"flag": "red"})
+    changes = collateral_diff(ORDERS, current, SEVERE, rows={0: {"7"}})
+    assert [(c.pk, c.deduct, c.severity) for c in changes] == [(8, 4, "severe"), (9, Decimal("0.5"), "minor")]
+    assert changes[1].message.endswith("（轻微，扣 0.5 分）")
+    assert collateral_deduction(changes, SEVERE, cap=Decimal(20)) == Decimal("4.50")
+
+
+def test_a_rule_matches_only_the_values_it_names():
+    """status → closed is not status → shipped: it costs the scope's default, never nothing."""
+    [change] = collateral_diff(ORDERS, moved(order_9={"status": "closed"}), SEVERE, rows={0: {"7"}})
+    assert (change.deduct, change.severity) == (1, "")
+    assert change.message.endswith("（扣 1 分）")
+    [renamed] = collateral_diff(ORDERS, moved(order_9={"receiver_name": "赵四"}), SEVERE, rows={0: {"7"}})
+    assert renamed.deduct == 1
+
+
+def test_caps_per_rule_per_scope_and_the_points_earned():
+    shipped = {f"order_{pk}": {"status": "shipped"} for pk in ("8", "9")}
+    changes = collateral_diff(ORDERS, moved(**shipped, refund_4={"status": "success"}), SEVERE, rows={0: {"7"}})
+    assert collateral_deduction(changes, SEVERE, cap=Decimal(20)) == Decimal("11.00")  # 4 + 4 + 3
+    many = changes + [replace(changes[-1], pk=5), replace(changes[-1], pk=6)]  # three refunds: 9, capped at 4
+    assert collateral_deduction(many, SEVERE, cap=Decimal(20)) == Decimal("12.00")
+    assert collateral_deduction(many, SEVERE.model_copy(update={"cap": Decimal(10)}), cap=Decimal(20)) == 10
+    assert collateral_deduction(many, SEVERE, cap=Decimal(7)) == 7  # never below 0
+    assert collateral_deduction(many, SEVERE.model_copy(update={"cap": None}), cap=Decimal(20)) == 12
+
+
+def test_declared_costs_need_a_default_above_zero():
+    with pytest.raises(ValueError, match="deduct"):
+        Scope(costs=[{"model": "order", "fields": ["status"], "deduct": 2}])
     with pytest.raises(ValueError):
-        Scope(costs=[{"model": "nosuchmodel", "deduct": 1}])
+        Scope(deduct=1, costs=[{"model": "order", "fields": ["prize"], "deduct": 2}])
+    with pytest.raises(ValueError):
+        Scope(deduct=1, costs=[{"model": "order", "to": ["shipped"], "deduct": 2}])
+    with pytest.raises(ValueError):
+        Scope(may_change=[{"model": "order", "fields": ["status"], "rows": {"order_nr__in": ["T1"]}}])
 
 
 def test_scope_names_are_validated():
@@ -123,6 +183,24 @@ class TestOnARealShop:
         kinds = {(c.model, c.kind) for c in changes}
         assert ("coupon", "added") in kinds and ("sandbox", "changed") in kinds
         assert any(c.model == "category" and c.pk == category_pk for c in changes)
+
+    def test_rows_are_resolved_in_the_candidates_shop_from_the_params(self, instance):
+        """The listed orders may be shipped; the same change on an unlisted order costs its severity."""
+        from shop_sim.models import Order
+
+        scope = Scope(may_change=[{"model": "order", "fields": ["status", "flag"],
+                                   "rows": {"order_no__in": "{{ params.order_nos }}"}}],
+                      deduct=Decimal(1), costs=[{"model": "order", "fields": ["status"], "to": ["shipped"],
+                                                 "deduct": 4}])
+        orders = Order.objects.for_sandbox(instance.sandbox)
+        listed = orders.get(order_no=instance.params["order_nos"][0])
+        other = orders.exclude(order_no__in=instance.params["order_nos"]).filter(status="paid").first() \
+            or orders.exclude(order_no__in=instance.params["order_nos"]).first()
+        orders.filter(pk=listed.pk).update(status="shipped", flag="red")
+        assert collateral_changes(instance, scope) == []
+        orders.filter(pk=other.pk).update(status="shipped" if other.status != "shipped" else "closed")
+        [change] = collateral_changes(instance, scope)
+        assert change.pk == other.pk and change.deduct in (4, 1)
 
     def test_the_context_exposes_the_baseline_ids(self, instance):
         ctx = CheckContext(sandbox=instance.sandbox, params={}, points=Decimal(1), instance=instance)

@@ -20,7 +20,8 @@ from sandbox.practice.views import _report_view
 from sandbox.runtime.gate import attempt_frozen_at
 from sandbox.runtime.management.commands.grade import report_lines
 from sandbox.runtime.models import Attempt
-from sandbox.runtime.services import attempt_grade, attempt_scenario, attempt_start, attempt_submit
+from sandbox.runtime.services import attempt_grade, attempt_scenario, attempt_start, attempt_submit, \
+    attempt_task_open
 from shop_sim.models import AutoReplyRule, ChatMessage, ChatSession, Customer, Sandbox, ShopEvent
 from shop_sim.services.base import Actor, SandboxFrozen
 from shop_sim.services.chat import (autoreply_create, autoreply_delete, autoreply_update, chat_buyer_message,
@@ -62,6 +63,7 @@ def settings_no_queue(settings):
 
 def test_every_chat_service_refuses_a_submitted_exam_sandbox_and_changes_nothing(candidate, settings_no_queue):
     attempt = attempt_start(candidate=candidate, scenario_slug=SLUG, seed=3, mode=Attempt.Mode.EXAM)
+    attempt_task_open(attempt=attempt)  # the candidate opens the task: the buyers write in
     sandbox = attempt.instance.sandbox
     session = _buyer_session(attempt)
     actor = Actor.merchant(candidate)
@@ -88,6 +90,7 @@ def test_practice_chat_is_refused_only_while_grading(candidate, settings_no_queu
     """Practice: frozen from 提交评分 until the report; afterwards the candidate chats on, and the next
     grading (a regrade of the graded attempt) counts that new work."""
     attempt = attempt_start(candidate=candidate, scenario_slug=SLUG, seed=3)
+    attempt_task_open(attempt=attempt)  # the candidate opens the task: the buyers write in
     sandbox = attempt.instance.sandbox
     session = _buyer_session(attempt)
     actor = Actor.merchant(candidate)
@@ -111,6 +114,7 @@ def _criterion(report: dict, criterion_id: str) -> dict:
 
 def test_a_reply_stored_after_submit_does_not_change_the_transcript_points(candidate, settings_no_queue):
     attempt = attempt_start(candidate=candidate, scenario_slug=SLUG, seed=3, mode=Attempt.Mode.EXAM)
+    attempt_task_open(attempt=attempt)  # the candidate opens the task: the buyers write in
     attempt = attempt_submit(attempt=attempt, actor=candidate)
     session = _buyer_session(attempt)
     # A reply 46 s after the freeze, as the dry-run regrade of issue #10 found one.
@@ -168,6 +172,7 @@ def catalog_exam(settings, tmp_path, make_user):
 
 def test_an_in_progress_practice_dry_run_grades_the_shop_as_it_stands(candidate, settings_no_queue):
     attempt = attempt_start(candidate=candidate, scenario_slug=SLUG, seed=3)
+    attempt_task_open(attempt=attempt)  # the candidate opens the task: the buyers write in
     assert attempt_frozen_at(attempt) is None
     report = attempt_grade(attempt=attempt, dry_run=True)
     assert report.frozen_at == "" and report.after_freeze == ()
@@ -214,6 +219,7 @@ def test_uploads_after_the_freeze_are_not_the_candidates_answer(make_sandbox, ca
 def test_opening_an_unread_conversation_of_a_frozen_shop_shows_it_and_writes_nothing(client, candidate,
                                                                                       settings_no_queue):
     attempt = attempt_start(candidate=candidate, scenario_slug=SLUG, seed=3, mode=Attempt.Mode.EXAM)
+    attempt_task_open(attempt=attempt)  # the candidate opens the task: the buyers write in
     session = _buyer_session(attempt)
     ChatSession.objects.filter(pk=session.pk).update(unread_count=2)
     attempt_submit(attempt=attempt, actor=candidate)

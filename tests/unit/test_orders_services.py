@@ -119,16 +119,19 @@ def test_waybill_formats_accepted(carrier, waybill):
 
 
 @pytest.mark.parametrize("carrier,waybill", [
-    ("SF", "1234567890123"),        # no SF prefix
+    ("SF", "1234567890123"), ("ZTO", "631234567890"), ("YTO", "6012345678901"), ("JD", "SF1234567890123"),
+    ("STO", "ABC123456789"), ("EMS", "E123456789CN"),
+])
+def test_another_carriers_number_is_not_refused(carrier, waybill):
+    """Which carrier a number belongs to is the seller's call; refusing it would give the carrier away."""
+    assert svc.waybill_error(carrier, waybill) is None
+
+
+@pytest.mark.parametrize("carrier,waybill", [
     ("SF", "SF12345"),              # too short
-    ("ZTO", "631234567890"),        # must start with 7 or 5
-    ("ZTO", "7312345678"),          # 10 digits
-    ("YTO", "6012345678901"),       # missing YT
-    ("YUNDA", "43123456789012"),    # 14 digits
-    ("STO", "ABC123456789"),        # letters
-    ("JD", "SF1234567890123"),      # another carrier's number
-    ("EMS", "E123456789CN"),        # 12 characters
-    ("JTSEXPRESS", "JT30123456"),   # too short
+    ("ZTO", "7312345"),             # 7 digits
+    ("JTSEXPRESS", "JT3012"),       # too short
+    ("STO", "我的单号123456"),       # not letters and digits
     ("SF", "SF-1234567890123"),     # punctuation
     ("SF", "SF12345678901234567890"),  # over 20 characters
     ("SF", ""),

@@ -518,3 +518,28 @@ def test_landing_after_login(client, candidate, klass, make_user, make_sandbox, 
     make_sandbox(owner=trainer)
     page = html(client.get(reverse("accounts:home")))
     assert url("class_list") in page and reverse("console:dashboard") in page
+
+
+def test_the_start_hook_runs_when_the_candidate_first_opens_the_task(me, catalog, candidate):
+    """The variant's start (a buyer writes in) waits for the task page, and runs once."""
+    from shop_sim.models import ChatMessage, Customer
+
+    variant = catalog / SLUG / "variant.py"
+    variant.write_text(variant.read_text(encoding="utf-8") + '''
+
+def start(ctx, params):
+    from shop_sim.models import Customer
+    buyer = ctx.objects(Customer).order_by("pk").first()
+    ctx.services.chat.chat_buyer_message(sandbox=ctx.sandbox, customer=buyer, body="在吗？什么时候发货？")
+''', encoding="utf-8")
+    attempt = practice_start(candidate=candidate, scenario_slug=SLUG)[0]
+    asked = ChatMessage.objects.for_sandbox(attempt.instance.sandbox).filter(body="在吗？什么时候发货？")
+    assert not asked.exists() and attempt.instance.started_at is None
+    url = reverse("practice:practice_task", kwargs={"attempt_id": attempt.pk})
+    assert me.get(url).status_code == 200
+    attempt.instance.refresh_from_db()
+    assert attempt.instance.started_at is not None and asked.count() == 1
+    assert me.get(url).status_code == 200
+    me.post(reverse("practice:practice_console", kwargs={"attempt_id": attempt.pk}))
+    assert asked.count() == 1
+    assert Customer.objects.for_sandbox(attempt.instance.sandbox).exists()

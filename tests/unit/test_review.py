@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -162,6 +163,7 @@ def _urls(w, *, other=False):
         ("get", url("regrade_status", exam_id=e, attempt_id=a)),
         ("post", url("regrade_confirm", exam_id=e, attempt_id=a, preview_id=p)),
         ("post", url("manual_score", exam_id=e, criterion_id=MANUAL, attempt_id=a)),
+        ("post", url("criterion_settle", exam_id=e, attempt_id=a, criterion_id="ship_orders")),
         ("post", url("review_resolve", exam_id=e, scorereview_id=v)),
     ]
     if other:
@@ -444,6 +446,59 @@ def test_publishing_complete_results(ex, exam, enrol, examiner):
     exam.refresh_from_db()
     assert exam.results_published_at == published_at
     assert "已发布" in html(ex.get(url("exam_list")))
+
+
+def _not_evaluated(attempt, criterion_id="ship_orders") -> AttemptReport:
+    """A later report in which the grader could not judge ``criterion_id`` (未评定)."""
+    latest = AttemptReport.objects.filter(attempt=attempt).order_by("-version").first()
+    data = json.loads(json.dumps(latest.report))
+    lost = Decimal(0)
+    for item in data["criteria"]:
+        if item["id"] == criterion_id:
+            lost = Decimal(item["result"]["score"])
+            item["result"].update(score="0.00", verdict="not_evaluated", error="browser crashed",
+                                  message="未评定：评分检查未能完成（browser crashed），需考评员重新评分或核定。")
+    data["not_evaluated"] = [criterion_id]
+    data["total"] = str(latest.total - lost)
+    return AttemptReport.objects.create(attempt=attempt, version=latest.version + 1, total=latest.total - lost,
+                                        max=latest.max, report=data, grader_version="test")
+
+
+def test_a_criterion_the_grader_could_not_judge_blocks_publishing_until_an_examiner_settles_it(
+        ex, exam, enrol, examiner):
+    registration = enrol(exam, "王五")
+    attempt = _graded(registration, solve=True)
+    _manual(attempt, examiner)
+    report = _not_evaluated(attempt)
+    detail = html(ex.get(url("attempt_detail", exam_id=exam.pk, attempt_id=attempt.pk)))
+    assert "有评分项未评定" in detail and "核定未评定的评分项" in detail and "未评定" in detail
+    response = ex.post(url("publish", exam_id=exam.pk))
+    assert response.status_code == 409
+    assert f"{registration.ticket_number} 王五：1. 订单发货 的评分项 ship_orders 未评定" in html(response)
+    settle = url("criterion_settle", exam_id=exam.pk, attempt_id=attempt.pk, criterion_id="ship_orders")
+    points = Decimal(next(c["points"] for c in report.report["criteria"] if c["id"] == "ship_orders"))
+    events = SittingEvent.objects.count()
+    for data, message in (({"s-ship_orders-points": str(points + 1), "s-ship_orders-reason": "看了回放"}, "核定分数应在 0 到"),
+                          ({"s-ship_orders-points": "-1", "s-ship_orders-reason": "看了回放"}, "0"),
+                          ({"s-ship_orders-points": "1", "s-ship_orders-reason": "  "}, "这个字段是必填项"),
+                          ({"s-ship_orders-points": "abc", "s-ship_orders-reason": "看了回放"}, "输入一个数字")):
+        refused = ex.post(settle, data)
+        assert refused.status_code == 400 and message in html(refused), data
+    judged = url("criterion_settle", exam_id=exam.pk, attempt_id=attempt.pk, criterion_id=MANUAL)
+    refused = ex.post(judged, {f"s-{MANUAL}-points": "1", f"s-{MANUAL}-reason": "x"})
+    assert refused.status_code == 400 and "不是该答卷最新评分报告中未评定的评分项" in html(refused)
+    assert not ManualScore.objects.filter(level="核定").exists() and SittingEvent.objects.count() == events
+    done = ex.post(settle, {"s-ship_orders-points": str(points), "s-ship_orders-reason": "回放显示两单均已按要求发货"})
+    assert done.status_code == 302
+    settled = ManualScore.objects.get(level="核定")
+    assert (settled.criterion_id, settled.points, settled.examiner) == ("ship_orders", points, examiner)
+    event = SittingEvent.objects.get(action="criterion_settled")
+    assert event.detail["criterion"] == "ship_orders" and event.detail["report_version"] == report.version
+    from sandbox.exams.scores import exam_results
+
+    line = next(r for r in exam_results(exam) if r.registration.pk == registration.pk)
+    assert line.tasks[0].not_evaluated == [] and line.tasks[0].earned == report.total + points + 2
+    assert ex.post(url("publish", exam_id=exam.pk)).status_code == 302
 
 
 @pytest.fixture

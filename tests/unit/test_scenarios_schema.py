@@ -416,3 +416,12 @@ def test_threads_loading_one_scenario_at_once_share_one_load(tmp_path, monkeypat
         thread.join()
     assert not errors, errors
     assert len(calls) == 1 and len(got) == 8 and all(s is got[0] for s in got)
+
+
+def test_a_mutant_may_lose_collateral_but_not_an_unknown_criterion(tmp_path):
+    """LOSES = ["collateral"]: the mutant's damage outside the scope must cost points (scope.costs)."""
+    folder = copy_good(tmp_path)
+    edit(folder / "mutants" / "wrong_carrier.py", 'LOSES = ["ship_orders"]', 'LOSES = ["ship_orders", "collateral"]')
+    assert any(m.loses == ("ship_orders", "collateral") for m in load_scenario(folder).mutants)
+    edit(folder / "mutants" / "wrong_carrier.py", '"collateral"', '"collaterals"')
+    assert ("mutants/wrong_carrier.py", "LOSES") in paths_of(folder)

@@ -588,3 +588,32 @@ def test_banner_and_recorder_share_one_query_per_page(reg, started, candidate):
     with CaptureQueriesContext(connection) as seen:
         Template("{% load exam_banner %}{% exam_banner %}").render(Context({"request": other}))
     assert len(seen.captured_queries) == 1
+
+
+def test_a_tasks_start_hook_runs_when_the_candidate_first_opens_that_task(catalog, reg, candidate, me):
+    """Every task is provisioned at 开始考试; task 2's buyer writes in only when the candidate opens
+    task 2 (its page or its console frame), once — not while they work on task 1."""
+    from shop_sim.models import ChatMessage
+
+    variant = catalog / SLUG_B / "variant.py"
+    variant.write_text(variant.read_text(encoding="utf-8") + '''
+
+def start(ctx, params):
+    from shop_sim.models import Customer
+    buyer = ctx.objects(Customer).order_by("pk").first()
+    ctx.services.chat.chat_buyer_message(sandbox=ctx.sandbox, customer=buyer, body="在吗？什么时候发货？")
+''', encoding="utf-8")
+    sitting = sitting_start(registration=reg, actor=candidate)
+    first, second = tasks_of(sitting)
+    asked = ChatMessage.objects.for_sandbox(second.attempt.instance.sandbox).filter(body="在吗？什么时候发货？")
+    html(me.get(task_url(reg, first)))
+    me.get(url("sitting_task_console", registration_id=reg.pk, sittingtask_id=first.pk))
+    second.attempt.instance.refresh_from_db()
+    assert not asked.exists() and second.attempt.instance.started_at is None
+    before = timezone.now()
+    html(me.get(task_url(reg, second)))
+    me.get(url("sitting_task_console", registration_id=reg.pk, sittingtask_id=second.pk))
+    html(me.get(task_url(reg, second)))
+    second.attempt.instance.refresh_from_db()
+    assert asked.count() == 1 and before <= second.attempt.instance.started_at <= timezone.now()
+    assert before <= asked.get().created_at

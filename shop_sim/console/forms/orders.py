@@ -62,7 +62,8 @@ class OrderFilterForm(forms.Form):
 
 
 class ShipForm(forms.Form):
-    """发货 and 修改运单号: a carrier from the list and a waybill in that carrier's format."""
+    """发货 and 修改运单号: a carrier from the list and a waybill that looks like one (8–20 letters or
+    digits); the form never says which carrier a number belongs to."""
 
     carrier = forms.ChoiceField(label=_("物流公司"), choices=carrier_choices)
     waybill_no = forms.CharField(label=_("运单号"), max_length=30,

@@ -46,6 +46,8 @@ def report_lines(report: dict, *, heading: str) -> list[str]:
     for criterion in report["criteria"]:
         result = criterion["result"]
         score = result["score"] if criterion["machine_scored"] else _("待评")
+        if result.get("verdict") == "not_evaluated":
+            score = _("未评定")
         message = result.get("message", "")
         if result.get("error") and result["error"] not in message:
             message = _("出错：%(e)s") % {"e": result["error"]}
@@ -62,6 +64,8 @@ def report_lines(report: dict, *, heading: str) -> list[str]:
                                                             "m": report["max"]})
     if report.get("pending_manual"):
         lines.append("  " + _("待考评员评分：%(ids)s") % {"ids": "、".join(report["pending_manual"])})
+    if report.get("not_evaluated"):
+        lines.append("  " + _("未评定（评分检查未能完成，需重新评分或核定）：%(ids)s") % {"ids": "、".join(report["not_evaluated"])})
     if report.get("after_freeze"):
         lines.append("  " + report.get("after_freeze_note", ""))
         lines.extend("    " + item["message"] for item in report["after_freeze"])

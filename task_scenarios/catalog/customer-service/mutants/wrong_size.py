@@ -8,7 +8,7 @@ ui = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ui)
 
 LOSES = ["reply_size"]
-NEIGHBOUR = {"S": "M", "M": "L", "XXL": "XL"}
+NEIGHBOUR = {"S": "M", "M": "L", "L": "XL", "XL": "XXL", "XXL": "XL"}
 
 
 def run(ctx):

@@ -9,7 +9,7 @@ from PIL import Image
 from autograder.solution import script_import
 
 LOSES = ["file_columns", "no_duplicates", "phones_normalised", "times_normalised", "amounts_normalised",
-         "ship_outliers_cleared"]
+         "ship_outliers_cleared", "text_trimmed"]
 
 
 def run(ctx):

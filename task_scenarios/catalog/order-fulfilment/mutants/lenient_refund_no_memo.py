@@ -8,7 +8,7 @@ _spec = importlib.util.spec_from_file_location("_order_fulfilment_ui", Path(__fi
 ui = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ui)
 
-LOSES = ["flag_memo", "refund_refuse"]
+LOSES = ["flag_memo", "refund_refuse", "refund_refuse_note"]
 
 
 def run(ctx):

@@ -8,7 +8,7 @@ _spec = importlib.util.spec_from_file_location("_order_fulfilment_ui", Path(__fi
 ui = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ui)
 
-LOSES = ["only_listed_orders", "only_listed_refunds"]
+LOSES = ["collateral"]
 
 
 def run(ctx):
