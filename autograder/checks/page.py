@@ -6,11 +6,15 @@ message says which parts were right. Text matching is tolerant the way people ar
 spaces, ¥/元, 0 vs 0.00); geometry and colours are exact up to a stated tolerance. An image
 shown distorted can halve its assertion, the contest rule "变形的图片该项得分减半".
 
-Nothing here raises into the engine: a page that cannot be opened scores 0 with a message.
+A page that cannot be looked at (no browser, a crash, a missing page, a redirect to a login)
+raises PageUnavailable: the engine records the criterion as not evaluated (未评定) for the
+examiner, never a silent 0 the candidate did not earn.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,7 +29,7 @@ from pydantic import AliasChoices, Discriminator, Field, Tag, field_validator, m
 
 from autograder.browser import BrowserSessionError
 from autograder.pages import PageError, first_of, role_selector, text_selector
-from autograder.registry import CheckKind, CheckParams, CheckResult, register
+from autograder.registry import CheckKind, CheckParams, CheckResult, NotEvaluated, register
 
 ARIA_ROLES = frozenset(Page.get_by_role.__annotations__["role"].__args__)
 MOBILE_VIEWPORT = {"width": 375, "height": 812}
@@ -34,6 +38,10 @@ IMAGE_LOAD_WAIT_MS = 3_000
 WAIT_FOR_TIMEOUT_MS = 5_000
 CENT = Decimal("0.01")
 HALF = Decimal("0.5")
+
+class PageUnavailable(NotEvaluated):
+    """The page could not be checked; the message says why, in words an examiner can act on."""
+
 
 # ---------------------------------------------------------------------------------------------
 # Normalisation (pure functions, unit-tested without a browser)
@@ -134,6 +142,53 @@ def color_hex(rgba: tuple[int, int, int, float]) -> str:
 def colors_equal(expected: tuple, actual: tuple, tolerance: int = 0) -> bool:
     return (all(abs(e - a) <= tolerance for e, a in zip(expected[:3], actual[:3]))
             and abs(expected[3] - actual[3]) <= 0.01)
+
+
+THUMB = (16, 16)
+SAME_PICTURE_DISTANCE = 12  # mean grey-level difference (0–255) of two 16×16 thumbnails
+
+
+def thumbnail(data: bytes) -> list[int] | None:
+    """A 16×16 grey thumbnail that ignores the proportions (transparency on white), or None."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            rgba = img.convert("RGBA")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    canvas.alpha_composite(rgba)
+    return list(canvas.convert("L").resize(THUMB, Image.Resampling.BOX).tobytes())
+
+
+def squeezed_source(image: bytes, sources: dict[str, bytes], tolerance: float) -> tuple[str, int, int] | None:
+    """(name, width, height) of the handed-out picture ``image`` was made from by changing its
+    proportions (squeezed or stretched before upload), else None. The picture is the closest
+    source by thumbnail; a source of the same proportions (the file itself, resized) is fine."""
+    from PIL import Image
+
+    mine = thumbnail(image)
+    if mine is None:
+        return None
+    with Image.open(io.BytesIO(image)) as img:
+        width, height = img.size
+    best = None
+    for name, data in sources.items():
+        theirs = thumbnail(data)
+        if theirs is None:
+            continue
+        distance = sum(abs(a - b) for a, b in zip(mine, theirs)) / len(mine)
+        if distance <= SAME_PICTURE_DISTANCE and (best is None or distance < best[0]):
+            with Image.open(io.BytesIO(data)) as src:
+                best = (distance, name, *src.size)
+    if best is None or min(width, height, best[2], best[3]) <= 0:
+        return None
+    _, name, sw, sh = best
+    if abs((width / height) / (sw / sh) - 1) > tolerance:
+        return name, sw, sh
+    return None
 
 
 def parse_aspect(value: str) -> float:
@@ -239,6 +294,9 @@ class ImageAssert(_Assert):
     distortion: Literal["ignore", "halve", "fail"] = Field(
         "ignore", description="图片显示变形（显示宽高比与原图相差超过 distortion_tolerance）时：halve 该项减半，fail 该项 0 分")
     distortion_tolerance: float = Field(0.05, ge=0, le=0.5, description="判定变形的宽高比相对差（默认 5%）")
+    sources: list[str] = Field(
+        default_factory=list, max_length=20,
+        description="下发给考生的图片（文件中心下发文件的文件名）：图片若是把其中一张改变宽高比后再上传的，也按变形处理")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -344,6 +402,24 @@ def _role_label(role: str) -> str:
     return labels.get(role, role)
 
 
+def _handed_out(ctx, name: str) -> bytes | None:
+    """The bytes of the file ``name`` the task handed out (文件中心, 下发文件), else None."""
+    sandbox = getattr(ctx, "sandbox", None)
+    if sandbox is None:
+        return None
+    from shop_sim.models import ShopFile
+
+    shop_file = (ShopFile.objects.for_sandbox(sandbox).filter(kind=ShopFile.Kind.PROVIDED, name=name)
+                 .order_by("pk").first())
+    if shop_file is None or not shop_file.file:
+        return None
+    try:
+        with shop_file.file.open("rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else exc.__class__.__name__
@@ -356,8 +432,9 @@ def _quote_values(values: list, limit: int = 3) -> str:
 
 
 class _Evaluator:
-    def __init__(self, page):
+    def __init__(self, page, handed_out=None):
         self.page = page
+        self.handed_out = handed_out or (lambda name: None)  # name → bytes of a handed-out file
         self._texts: dict[str, str | None] = {}
 
     def visible_text(self, within: str | None) -> str | None:
@@ -372,8 +449,8 @@ class _Evaluator:
                   StyleAssert: self.style, ImageAssert: self.image}[type(spec)]
         try:
             return method(spec)
-        except PageError as exc:
-            return Outcome(Decimal(0), _("检查出错：%(error)s") % {"error": _first_line(exc)}, {"error": _first_line(exc)})
+        except PageError as exc:  # the browser could not look: the whole page is not evaluated
+            raise PageUnavailable(_("检查出错：%(error)s") % {"error": _first_line(exc)}) from exc
 
     def text(self, spec: TextAssert) -> Outcome:
         haystack = self.visible_text(spec.within)
@@ -503,14 +580,48 @@ class _Evaluator:
             return Outcome(Decimal(0), line, actual)
         distorted = [info for info in good if self._distorted(spec, info)]
         line = label + _("：%(have)s 张符合要求") % {"have": len(good)} + self._size_summary(good[0])
-        if distorted and spec.distortion != "ignore":
+        squeezed = None
+        if not distorted and spec.sources and spec.distortion != "ignore":
+            squeezed = self._squeezed(spec, good)
+        if squeezed and spec.distortion != "ignore":
+            name, sw, sh, info = squeezed
+            line += _("；但图片变形：是把下发的 %(name)s（%(sw)s×%(sh)s）改变比例成 %(nw)s×%(nh)s 后上传的") % {
+                "name": name, "sw": sw, "sh": sh, "nw": info["nw"], "nh": info["nh"]}
+            distorted = [info]
+        elif distorted and spec.distortion != "ignore":
             info = distorted[0]
             line += _("；但显示变形：原图 %(nw)s×%(nh)s，显示为 %(rw)s×%(rh)s") % {
                 "nw": info["nw"], "nh": info["nh"], "rw": round(info["rw"]), "rh": round(info["rh"])}
+        if (squeezed or distorted) and spec.distortion != "ignore":
             if spec.distortion == "halve":
                 return Outcome(HALF, line + _("（该项得分减半）"), {**actual, "distorted": True})
             return Outcome(Decimal(0), line + _("（该项不得分）"), {**actual, "distorted": True})
         return Outcome(Decimal(1), line, actual)
+
+    _BYTES_JS = """
+    async (src) => {
+      const response = await fetch(src);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (!response.ok || bytes.length > 4000000) return null;
+      let text = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+      return btoa(text);
+    }"""
+
+    def _squeezed(self, spec: ImageAssert, good: list[dict]):
+        """The first image that is a handed-out picture with its proportions changed, as the
+        buyer's browser loads it: (source name, source width, source height, info), else None."""
+        sources = {name: data for name in spec.sources if (data := self.handed_out(name))}
+        if not sources:
+            return None
+        for info in good:
+            encoded = self.page.evaluate(self._BYTES_JS, info["src"]) if info["src"] else None
+            if not encoded:
+                continue
+            found = squeezed_source(base64.b64decode(encoded), sources, spec.distortion_tolerance)
+            if found:
+                return (*found, info)
+        return None
 
     @staticmethod
     def _size_summary(info: dict) -> str:
@@ -588,49 +699,45 @@ class PageCheck(CheckKind):
             else (_("买家") if params.as_role == "buyer" else _("考生"))}
         expected = [_describe(spec) for spec in params.asserts]
 
-        def zero(message: str, error: str = "", evidence=None) -> CheckResult:
-            return CheckResult(score=0, max=points, message=message, expected=expected, actual=None,
-                               evidence=evidence or [], error=error)
-
         try:
             extra = {"buyer_nickname": params.buyer} if params.buyer else {}
             page = ctx.browser_page(as_role=params.as_role, **extra)
         except BrowserSessionError as exc:
-            return zero(_("无法打开%(where)s：%(reason)s") % {"where": where, "reason": exc})
-        except Exception as exc:  # the engine's problem, reported, never raised
-            return zero(_("无法打开%(where)s：浏览器不可用") % {"where": where}, error=_first_line(exc))
+            raise PageUnavailable(_("无法打开%(where)s：%(reason)s") % {"where": where, "reason": exc}) from exc
+        except Exception as exc:
+            raise PageUnavailable(_("无法打开%(where)s：浏览器不可用（%(error)s）") % {
+                "where": where, "error": _first_line(exc)}) from exc
 
         try:
-            return self._graded(ctx, params, page, points, where, expected, zero)
-        except Exception as exc:  # a crashed page or browser is a 0 with the reason, not a crash
-            return zero(_("检查%(where)s时出错：%(error)s") % {"where": where, "error": _first_line(exc)},
-                        error=_first_line(exc))
+            return self._graded(ctx, params, page, points, where, expected)
+        except PageUnavailable:
+            raise
+        except Exception as exc:  # a crashed page or browser: not evaluated, with the reason
+            raise PageUnavailable(_("检查%(where)s时出错：%(error)s") % {
+                "where": where, "error": _first_line(exc)}) from exc
 
-    def _graded(self, ctx, params: PageParams, page, points, where, expected, zero) -> CheckResult:
+    def _graded(self, ctx, params: PageParams, page, points, where, expected) -> CheckResult:
         url = ctx.storefront_url(params.path) if params.area == "storefront" else ctx.console_url(params.path)
         viewport = MOBILE_VIEWPORT if params.viewport == "mobile" else PC_VIEWPORT
         page.set_viewport(viewport["width"], viewport["height"])
         try:
             status = page.goto(url)
         except PageError as exc:
-            return zero(_("无法打开%(where)s：%(error)s") % {"where": where, "error": _first_line(exc)},
-                        error=_first_line(exc))
+            raise PageUnavailable(_("无法打开%(where)s：%(error)s") % {"where": where, "error": _first_line(exc)}) from exc
         if status is None or status >= 400:
             status = status if status is not None else "?"
-            return zero(_("无法打开%(where)s：服务器返回 HTTP %(status)s，本项不得分") % {"where": where, "status": status},
-                        evidence=self._screenshot(ctx, params, page, passed=False))
+            raise PageUnavailable(_("无法打开%(where)s：服务器返回 HTTP %(status)s") % {"where": where, "status": status})
         root = urlsplit(url).path.split("/")[1]
         landed = urlsplit(page.url).path
         if not landed.startswith(f"/{root}/"):
-            return zero(_("打开%(where)s时被重定向到 %(to)s（未登录或无权限），本项不得分") % {"where": where, "to": landed},
-                        evidence=self._screenshot(ctx, params, page, passed=False))
+            raise PageUnavailable(_("打开%(where)s时被重定向到 %(to)s（未登录或无权限）") % {"where": where, "to": landed})
 
         notes = []
         if params.wait_for and not self._wait_for(page, params.wait_for):
             notes.append(_("⚠ 等待“%(what)s”超时（%(s)s 秒），以下按当时的页面判断") % {
                 "what": params.wait_for, "s": WAIT_FOR_TIMEOUT_MS // 1000})
 
-        evaluator = _Evaluator(page)
+        evaluator = _Evaluator(page, handed_out=lambda name: _handed_out(ctx, name))
         outcomes = [evaluator.run(spec) for spec in params.asserts]
         total = sum((spec.weight for spec in params.asserts), Decimal(0))
         earned = sum((spec.weight * o.factor for spec, o in zip(params.asserts, outcomes)), Decimal(0))

@@ -171,6 +171,15 @@ def _instructions(entry, attempt: Attempt) -> tuple[str, str]:
         return "", _("任务说明无法显示：%(error)s") % {"error": exc}
 
 
+def handed_out_files(attempt: Attempt) -> list:
+    """The files this task hands the candidate (its shop's 下发文件), listed under the instructions
+    with links to 文件中心's download, so every file an instruction names is one click away."""
+    from shop_sim.models import ShopFile
+
+    return list(ShopFile.objects.for_sandbox(attempt.instance.sandbox_id)
+                .filter(kind=ShopFile.Kind.PROVIDED).order_by("name", "pk"))
+
+
 # -- candidate pages -------------------------------------------------------------------------------
 
 @require_GET
@@ -221,6 +230,7 @@ def practice_task(request, attempt_id: int):
     return render(request, "practice/task.html", {
         "attempt": attempt, "entry": entry, "instructions": instructions,
         "instructions_problem": instructions_problem, "storefront_url": _storefront_url(attempt.instance.sandbox),
+        "handed_out": handed_out_files(attempt),
         "superseded": superseded, "current": current, "grading": _grading(request, attempt),
         "poll_seconds": POLL_SECONDS, **_report_context(request, attempt),
     })

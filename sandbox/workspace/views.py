@@ -28,7 +28,7 @@ from sandbox.exams.scores import latest_reports, manual_latest
 from sandbox.exams.services import ExamError, sitting_refresh, sitting_start, sitting_submit, \
     sitting_task_submit
 from sandbox.practice.selectors import catalog_entry
-from sandbox.practice.views import _instructions, _report_view
+from sandbox.practice.views import _instructions, _report_view, handed_out_files
 from sandbox.runtime.services import attempt_task_open
 from shop_sim.storefront.buyer import buyer_pass_url
 from shop_sim.tenancy import ACTIVE_SANDBOX_SESSION_KEY
@@ -174,6 +174,7 @@ def sitting_task(request, registration_id: int, sittingtask_id: int):
         **context, "registration": registration, "exam": registration.exam, "sitting": sitting,
         "task": task, "title": selectors.part_title(task.part), "tabs": [_tab(t) for t in tasks],
         "instructions": instructions, "instructions_problem": problem,
+        "handed_out": handed_out_files(task.attempt),
         # the candidate's own link carries the shop's buyer pass (an exam shop's buyers need it)
         "storefront_url": buyer_pass_url(task.attempt.instance.sandbox),
         "task_submitted": submitted, "show_console": clock.working and not submitted,

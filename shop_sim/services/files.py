@@ -21,6 +21,9 @@ from .base import Actor, ShopError, event_record, sandbox_write_check, snapshot
 
 FILE_NAME_MAX = 100
 ALLOWED_TYPES = ("csv", "xlsx", "txt")
+# Pictures a task hands out (a 素材包: logo, banner, supplier photos); merchants upload pictures
+# where they belong (店铺装修, 宝贝图片), not to the file centre.
+PROVIDED_IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"GIF87a": "gif", b"GIF89a": "gif"}
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -50,6 +53,16 @@ def file_type_sniff(data: bytes, name: str) -> str | None:
     return None
 
 
+def image_type_sniff(data: bytes) -> str | None:
+    """png / jpg / gif from the file's signature (WebP: RIFF….WEBP), or None."""
+    for magic, kind in PROVIDED_IMAGE_TYPES.items():
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
 def file_name_clean(name: str) -> str:
     """The display name: the last path segment, no control characters, at most 100 characters."""
     base = PurePath(name.replace("\\", "/")).name
@@ -68,7 +81,7 @@ def _store(*, sandbox: Sandbox, actor: Actor, kind: str, name: str, data: bytes,
     if len(data) > file_max_bytes():
         raise ShopError(_("文件过大：最大 %(mb)s MB") % {"mb": file_max_bytes() // (1024 * 1024)})
     clean_name = file_name_clean(name)
-    file_type = file_type_sniff(data, clean_name)
+    file_type = (image_type_sniff(data) if kind == ShopFile.Kind.PROVIDED else None) or file_type_sniff(data, clean_name)
     if file_type is None:
         raise ShopError(_("只能上传 CSV、XLSX 或 TXT 文件（按文件内容判断，不按扩展名）"))
     if kind == ShopFile.Kind.UPLOAD and file_type in ("csv", "xlsx"):

@@ -20,7 +20,7 @@ from PIL import Image
 
 from autograder.browser import BrowserPool, BrowserSession
 from autograder.checks import page as page_check
-from autograder.checks.page import PageCheck, PageParams
+from autograder.checks.page import PageCheck, PageParams, PageUnavailable
 from shop_sim.templatetags.shop_sim_theme import theme_ink
 
 THEME = "#1a73e8"
@@ -240,14 +240,12 @@ def test_a_distorted_image_halves_its_item_and_object_fit_is_not_distortion(own_
         assert ignored.score == Decimal("10.00")
 
 
-def test_a_missing_page_scores_zero_with_the_status(session, shop, tmp_path):
+def test_a_missing_page_is_not_evaluated_never_a_silent_zero(session, shop, tmp_path):
     ctx = Ctx(session, evidence_dir=tmp_path)
-    result = grade(ctx, path="/item/999999/", asserts=[{"text": "纯棉短袖T恤"}])
-    assert result.score == Decimal("0.00")
-    assert "HTTP 404" in result.message
-    assert "/item/999999/" in result.message
-    assert result.evidence[0]["kind"] == "screenshot"  # what the grader saw, for the examiner
-    assert Path(result.evidence[0]["path"]).exists()
+    with pytest.raises(PageUnavailable) as info:  # the engine makes it 未评定 for the examiner
+        grade(ctx, path="/item/999999/", asserts=[{"text": "纯棉短袖T恤"}])
+    assert "HTTP 404" in str(info.value)
+    assert "/item/999999/" in str(info.value)
 
 
 def test_a_slow_or_absent_wait_for_is_noted_and_grading_goes_on(session, shop, monkeypatch):
@@ -277,13 +275,12 @@ def test_the_console_opens_as_the_candidate_without_the_login_form(session, shop
     assert Session.objects.count() == before
 
 
-def test_a_named_buyer_sees_their_orders_and_an_unknown_one_scores_zero(session, shop):
+def test_a_named_buyer_sees_their_orders_and_an_unknown_one_is_not_evaluated(session, shop):
     ctx = Ctx(session)
     result = grade(ctx, path="/orders/", buyer="买家小明", asserts=[{"text": "你好，买家小明"}, {"text": "我的订单"}])
     assert result.score == Decimal("10.00"), result.message
-    unknown = grade(ctx, path="/orders/", buyer="陌生人", asserts=[{"text": "我的订单"}])
-    assert unknown.score == Decimal("0.00")
-    assert "店铺中没有会员名为“陌生人”的买家" in unknown.message
+    with pytest.raises(PageUnavailable, match="店铺中没有会员名为“陌生人”的买家"):
+        grade(ctx, path="/orders/", buyer="陌生人", asserts=[{"text": "我的订单"}])
 
 
 def test_the_graders_named_buyer_works_in_an_exam_shop_where_a_stranger_cannot_log_in(session, shop, make_user):
@@ -298,25 +295,23 @@ def test_the_graders_named_buyer_works_in_an_exam_shop_where_a_stranger_cannot_l
     assert result.score == Decimal("10.00"), result.message
 
 
-def test_a_console_page_of_a_sandbox_without_owner_scores_zero(pool, live_server_url, make_sandbox):
+def test_a_console_page_of_a_sandbox_without_owner_is_not_evaluated(pool, live_server_url, make_sandbox):
     orphan = make_sandbox(owner=None, name="无主店铺")
     with BrowserSession(pool, base_url=live_server_url, sandbox=orphan) as session:
-        result = grade(Ctx(session), area="console", path="/", asserts=[{"text": "工作台"}])
-    assert result.score == Decimal("0.00")
-    assert "沙箱没有所有者" in result.message
+        with pytest.raises(PageUnavailable, match="沙箱没有所有者"):
+            grade(Ctx(session), area="console", path="/", asserts=[{"text": "工作台"}])
 
 
-def test_an_engine_without_a_browser_gives_zero_not_an_exception(shop):
+def test_an_engine_without_a_browser_raises_so_the_criterion_is_not_evaluated(shop):
     class Broken:
         points = Decimal("5")
 
         def browser_page(self, *, as_role):
             raise RuntimeError("no browser here")
 
-    result = grade(Broken(), path="/", asserts=[{"text": "x"}])
-    assert result.score == Decimal("0.00") and result.max == Decimal("5.00")
-    assert "浏览器不可用" in result.message
-    assert result.error == "no browser here"
+    with pytest.raises(PageUnavailable) as info:
+        grade(Broken(), path="/", asserts=[{"text": "x"}])
+    assert "浏览器不可用" in str(info.value) and "no browser here" in str(info.value)
 
 
 def test_the_pool_launches_lazily_once_and_is_bound_to_its_thread(live_server_url, shop):
@@ -353,3 +348,31 @@ def test_the_pool_launches_lazily_once_and_is_bound_to_its_thread(live_server_ur
     assert outcome["launches"] == 1
     assert outcome["same_page"] is True
     assert outcome["titles"] == ["小鹿男装旗舰店"] * 2
+
+
+def test_navigation_is_keyed_by_where_a_buyer_lands_not_by_how_the_link_was_stored(session, shop):
+    from autograder.checks.navigation import NavigationCheck, NavigationParams
+    from shop_sim.models import Category, NavItem
+
+    sandbox = shop["sandbox"]
+    tops, pants, coats = (Category.objects.create(sandbox=sandbox, name=n) for n in ("上衣", "裤装", "外套"))
+    shop["good"].category = tops
+    shop["good"].save()
+    shop["small"].category = pants
+    shop["small"].save()
+    # 上衣 by 链接到分类; 裤装 as the category page's address pasted from the address bar (with ?sort=)
+    NavItem.objects.create(sandbox=sandbox, label="上衣", category=tops, position=0)
+    NavItem.objects.create(sandbox=sandbox, label="裤装", position=1,
+                           link=session.storefront_url(f"/category/{pants.pk}/?sort=sales"))
+    params = NavigationParams.model_validate({"expect": ["上衣", "裤装"], "forbidden": ["外套"], "ordered": True,
+                                              "forbidden_cost": 2})
+    ctx = Ctx(session, points="3")
+    result = NavigationCheck().run(ctx, params)
+    assert result.score == Decimal("3.00"), result.message
+    assert "✓ “裤装”：打开分类“裤装”的页面" in result.message
+    # an entry for the excluded category, a link to another site and a dead entry: costs, never a crash
+    NavItem.objects.create(sandbox=sandbox, label="外套", category=coats, position=2)
+    NavItem.objects.create(sandbox=sandbox, label="官网", link="https://example.com/", position=3)
+    worse = NavigationCheck().run(ctx, params)
+    assert worse.score == Decimal("0.00"), worse.message  # 2 shares − 2 (forbidden) − ½ (extra) → 0
+    assert "不应添加的导航“外套”" in worse.message and "多余的导航“官网”" in worse.message

@@ -231,3 +231,44 @@ def test_screenshot_modes_of_the_page_params():
     assert PageParams.model_validate({"path": "/", "screenshot": "full_page", "asserts": [{"text": "x"}]}).screenshot == "full_page"
     with pytest.raises(ValidationError):
         PageParams.model_validate({"path": "/", "screenshot": "everything", "asserts": [{"text": "x"}]})
+
+
+def _png(size, draw) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", size, (255, 255, 255, 0))
+    draw(ImageDraw.Draw(img), *size)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _resized(data: bytes, size) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(data)).resize(size).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_a_handed_out_picture_squeezed_before_upload_is_found_and_a_faithful_copy_is_not():
+    from autograder.checks.page import squeezed_source
+
+    wordmark = _png((300, 120), lambda d, w, h: (d.ellipse((20, 10, 120, 110), fill="#1677ff"),
+                                                  d.rectangle((140, 50, 290, 70), fill="#1677ff")))
+    icon = _png((80, 80), lambda d, w, h: d.ellipse((5, 5, 75, 75), fill="#1677ff", outline="#ffffff"))
+    sources = {"logo_300x120.png": wordmark, "logo_80x80.png": icon}
+    # the wordmark squeezed into a square: distorted, and the message can name the source
+    assert squeezed_source(_resized(wordmark, (100, 100)), sources, 0.05) == ("logo_300x120.png", 300, 120)
+    # the right file, as is or scaled with its proportions: fine
+    assert squeezed_source(icon, sources, 0.05) is None
+    assert squeezed_source(_resized(icon, (60, 60)), sources, 0.05) is None
+    assert squeezed_source(_resized(wordmark, (150, 60)), sources, 0.05) is None
+    # a picture of its own (not from the 素材包) is never called distorted
+    own = _png((100, 100), lambda d, w, h: d.rectangle((0, 60, 100, 100), fill="#e4393c"))
+    assert squeezed_source(own, sources, 0.05) is None
+    assert squeezed_source(b"not an image", sources, 0.05) is None

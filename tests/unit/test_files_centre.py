@@ -115,6 +115,24 @@ def test_another_sandboxes_file_is_404(console_client, make_sandbox):
     assert ShopFile.objects.filter(pk=f.pk).exists()
 
 
+def test_pictures_can_be_handed_out_but_not_uploaded_to_the_file_centre(sandbox, candidate, console_client):
+    picture = shopfile_provide(sandbox=sandbox, actor=Actor.system("scenario"), name="logo_80x80.png", data=png_bytes())
+    assert picture.file_type == "png"
+    with pytest.raises(ShopError, match="CSV、XLSX 或 TXT"):
+        shopfile_upload(sandbox=sandbox, actor=Actor.merchant(candidate), name="logo.png", data=png_bytes())
+    # handed-out text stays text (a CSV is never taken for a picture)
+    assert shopfile_provide(sandbox=sandbox, actor=Actor.system("scenario"), name="a.csv", data=b"a\n").file_type == "csv"
+
+
+def test_a_file_of_another_shop_of_the_same_user_downloads_and_another_users_does_not(console_client, sandbox,
+                                                                                        candidate, make_sandbox):
+    mine = make_sandbox(owner=candidate, name="我的另一个店")
+    f = shopfile_provide(sandbox=mine, actor=Actor.system("scenario"), name="素材.png", data=png_bytes())
+    assert console_client.get(f"/console/files/{f.pk}/download/").status_code == 200
+    assert console_client.post(f"/console/files/{f.pk}/delete/").status_code in (302, 404)
+    assert ShopFile.objects.filter(pk=f.pk).exists()  # deleting still only in the active shop (and never 下发)
+
+
 def test_grading_context_finds_uploads_in_the_file_centre(sandbox, candidate):
     from decimal import Decimal
 

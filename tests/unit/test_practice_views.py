@@ -134,6 +134,31 @@ def test_the_task_page_renders_the_variants_instructions_and_the_actions(me, att
     assert "还没有评分记录" in page
 
 
+def test_the_task_page_links_the_handed_out_files_and_only_their_owner_can_download_them(
+        me, attempt, other, candidate, make_sandbox):
+    from shop_sim.services.base import Actor
+    from shop_sim.services.files import shopfile_provide
+
+    assert "本题下发文件" not in html(me.get(url("practice_task", attempt_id=attempt.pk)))  # nothing handed out
+    logo = shopfile_provide(sandbox=attempt.instance.sandbox, actor=Actor.system("scenario"), name="logo_80x80.png",
+                            data=PNG)
+    page = html(me.get(url("practice_task", attempt_id=attempt.pk)))
+    link = reverse("console:shopfile_download", kwargs={"shopfile_id": logo.pk})
+    assert "本题下发文件" in page and f'href="{link}"' in page and "下载 logo_80x80.png" in page
+    # the link works from the instructions even while another of the candidate's shops is active
+    session = me.session
+    session[ACTIVE_SANDBOX_SESSION_KEY] = make_sandbox(owner=candidate, name="另一个店").pk
+    session.save()
+    response = me.get(link)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    # another candidate gets a 404, and their own task page does not list it
+    user, theirs = other
+    them = Client()
+    them.force_login(user)
+    assert them.get(link).status_code == 404
+    assert "logo_80x80.png" not in html(them.get(url("practice_task", attempt_id=theirs.pk)))
+
+
 def test_instructions_markdown_is_safe():
     out = markdown_html("# 标题\n\n1. **粗体** `代码`\n   - 子项\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
                         "&lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(1)) <b onclick=x>raw</b>")

@@ -213,8 +213,8 @@ def test_unsafe_links_in_db_are_not_rendered_as_href(client, sandbox, settings, 
     banner.image.save("b.png", f.image_file(1920, 540), save=True)
     body = client.get(url(sandbox, "home")).content.decode()
     assert "javascript:" not in body.lower()
-    assert '<span class="sf-nav-dead">坏链接</span>' in body
-    assert '<a href="https://example.com/a">好链接</a>' in body
+    assert '<span class="sf-nav-entry sf-nav-dead">坏链接</span>' in body
+    assert '<a class="sf-nav-entry" href="https://example.com/a">好链接</a>' in body
     assert f'href="{url(sandbox, "category", category_id=cat.pk)}">分类</a>' in body
     assert 'alt="海报"' in body
 

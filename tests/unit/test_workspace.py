@@ -172,6 +172,18 @@ def test_the_workspace_shows_instructions_frame_storefront_and_the_servers_count
     assert f'href="{task_url(reg, first)}" aria-current="page">1. 发货与备注' in page
     assert f'href="{task_url(reg, second)}">2. 订单发货与备注' in page
     assert "交卷本题" in page and "交卷（全部）" in page
+    # the files the task hands out are listed under its instructions, each with its download link
+    from django.urls import reverse
+
+    from shop_sim.services.base import Actor
+    from shop_sim.services.files import shopfile_provide
+
+    assert "本题下发文件" not in page
+    handed = shopfile_provide(sandbox=shop, actor=Actor.system("scenario"), name="素材.png",
+                              data=b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    page = html(me.get(task_url(reg, first)))
+    assert "本题下发文件" in page and reverse("console:shopfile_download", kwargs={"shopfile_id": handed.pk}) in page
+    assert "素材.png" not in html(me.get(task_url(reg, second)))  # another task's shop: not its file
 
 
 def test_the_frame_url_switches_the_console_to_the_tasks_sandbox(me, reg, started):

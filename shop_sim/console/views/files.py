@@ -44,7 +44,12 @@ def file_list(request):
 
 @console_view
 def shopfile_download(request, shopfile_id: int):
-    shop_file = get_object_or_404(ShopFile.objects.for_sandbox(request.sandbox), pk=shopfile_id)
+    """A file of one of the user's own shops: the active one's, or — linked from a task's
+    instructions page while another shop is active — any other shop the user owns. Another
+    user's file is a 404 like a file that does not exist."""
+    shop_file = (ShopFile.objects.for_sandbox(request.sandbox).filter(pk=shopfile_id).first()
+                 or get_object_or_404(ShopFile.objects.filter(sandbox__owner=request.user, sandbox__is_template=False),
+                                      pk=shopfile_id))
     try:
         handle = shop_file.file.open("rb")
     except FileNotFoundError:

@@ -7,10 +7,23 @@ belongs to, and waits for the section's own confirmation before going on. A muta
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def _add_form(section, button: str):
     """The "add" form of a section (edit forms of existing rows use the same labels)."""
     return section.locator("form").filter(has=section.page.get_by_role("button", name=button, exact=True))
+
+
+def download(ctx, name: str) -> Path:
+    """A file of the 素材包, downloaded from 文件中心 (下发文件) as the candidate gets it."""
+    page = ctx.page
+    page.goto(ctx.console_url("files/"))
+    with page.expect_download() as info:
+        page.get_by_role("link", name=f"下载 {name}", exact=True).click()
+    target = ctx.tmp_path / name
+    info.value.save_as(target)
+    return target
 
 
 def basic_info(ctx, *, shop_name: str, slogan: str, theme_hex: str) -> None:
@@ -23,10 +36,10 @@ def basic_info(ctx, *, shop_name: str, slogan: str, theme_hex: str) -> None:
     expect(page.locator("#deco-basic").get_by_role("status")).to_have_text("基本信息已保存")
 
 
-def logo_upload(ctx, *, file: str, accepted: bool = True) -> None:
+def logo_upload(ctx, *, file: Path, accepted: bool = True) -> None:
     page, expect = ctx.page, ctx.expect
     section = page.locator("#deco-logo")
-    section.get_by_label("店标图片").set_input_files(ctx.asset_path(file))
+    section.get_by_label("店标图片").set_input_files(file)
     section.get_by_role("button", name="上传店标").click()
     if accepted:
         expect(page.locator("#deco-logo").get_by_role("status")).to_have_text("店标已更新")
@@ -45,10 +58,10 @@ def search_url(ctx, word: str) -> str:
     return buyer.url
 
 
-def banner_add(ctx, *, file: str, link: str) -> None:
+def banner_add(ctx, *, file: Path, link: str) -> None:
     page, expect = ctx.page, ctx.expect
     form = _add_form(page.locator("#deco-banners"), "添加海报")
-    form.get_by_label("海报图片").set_input_files(ctx.asset_path(file))
+    form.get_by_label("海报图片").set_input_files(file)
     form.get_by_label("海报链接").fill(link)
     form.get_by_role("button", name="添加海报").click()
     expect(page.locator("#deco-banners").get_by_role("status")).to_have_text("海报已添加")
@@ -78,11 +91,12 @@ def decorate(ctx, *, theme_hex: str | None = None, logo_file: str | None = None,
     """The whole brief; each keyword replaces one part of it with a mistake."""
     p = ctx.params
     link = search_url(ctx, p["banner_keyword"]) if banner_link else ""
+    logo = logo_file or p["logo_file"]
+    logo_path, banner_path = download(ctx, logo), download(ctx, p["banner_file"])
     ctx.page.goto(ctx.console_url("decoration/"))
     basic_info(ctx, shop_name=p["shop_name"], slogan=p["slogan"], theme_hex=theme_hex or p["theme_color"]["hex"])
-    logo = logo_file or p["logo_file"]
-    logo_upload(ctx, file=logo, accepted=logo == p["logo_file"])
-    banner_add(ctx, file=p["banner_file"], link=link)
+    logo_upload(ctx, file=logo_path, accepted=logo == p["logo_file"])
+    banner_add(ctx, file=banner_path, link=link)
     for name in p["nav_categories"] if nav_categories is None else nav_categories:
         nav_add(ctx, name=name)
     module_add(ctx, title=p["module_title"],

@@ -3,7 +3,9 @@ categories the navigation must show, the products of the 宝贝推荐 module and
 
 setup() turns the generated shop into a shop that has never been decorated (default name and
 colour, no logo, banner, navigation or homepage modules) and puts the task's products on sale in
-the task's categories, so a blank attempt shows nothing the rubric asks for.
+the task's categories, so a blank attempt shows nothing the rubric asks for. The 素材包 (the two
+logo candidates and the banner) is handed out in the shop's 文件中心, which the instructions page
+lists with download links.
 """
 
 from decimal import Decimal
@@ -11,6 +13,7 @@ from urllib.parse import quote
 
 from shop_sim.models import Banner, Category, HomeModule, HomeModuleItem, NavItem, Product, ProductImage, ShopDecoration
 from shop_sim.services.catalog import ProductData, category_create, product_create
+from shop_sim.services.files import shopfile_provide
 
 INITIAL_NAME = "我的店铺"
 INITIAL_THEME = "#ff5000"  # the default colour; never one of the palette's
@@ -113,6 +116,10 @@ def derive(rng):
 
 
 def setup(ctx, params):
+    # The 素材包 the instructions name: the candidate downloads it from 文件中心 (下发文件).
+    for name in (params["logo_file"], params["logo_distractor"], params["banner_file"]):
+        shopfile_provide(sandbox=ctx.sandbox, actor=ctx.actor, name=name, data=ctx.asset_path(name).read_bytes())
+
     # An undecorated shop: default name and colour, nothing in the sign, no banner, navigation or modules.
     ctx.objects(HomeModuleItem).delete()
     ctx.objects(HomeModule).delete()

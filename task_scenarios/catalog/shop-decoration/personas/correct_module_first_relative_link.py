@@ -19,10 +19,11 @@ def run(ctx):
     p = ctx.params
     url = _search_url(ctx, p["banner_keyword"])
     relative = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    banner, logo = _material(ctx, p["banner_file"]), _material(ctx, p["logo_file"])
     page = _deco(ctx)
     _module_add(ctx, page, kind="宝贝推荐", title=p["module_title"], products=p["module_products"])
     for name in p["nav_categories"]:
         _nav_add(ctx, page, name, category=name)
-    _banner(ctx, page, ctx.asset_path(p["banner_file"]), link=relative)
-    _logo(ctx, page, ctx.asset_path(p["logo_file"]))
+    _banner(ctx, page, banner, link=relative)
+    _logo(ctx, page, logo)
     _basic(ctx, page, name=p["shop_name"], slogan=p["slogan"], colour=p["theme_color"]["hex"])

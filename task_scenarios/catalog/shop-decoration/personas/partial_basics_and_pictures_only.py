@@ -17,7 +17,8 @@ globals().update({name: value for name, value in vars(_shared).items() if not na
 def run(ctx):
     p = ctx.params
     link = _search_url(ctx, p["banner_keyword"])
+    logo, banner = _material(ctx, p["logo_file"]), _material(ctx, p["banner_file"])
     page = _deco(ctx)
     _basic(ctx, page, name=p["shop_name"], slogan=p["slogan"], colour=p["theme_color"]["hex"])
-    _logo(ctx, page, ctx.asset_path(p["logo_file"]))
-    _banner(ctx, page, ctx.asset_path(p["banner_file"]), link=link)
+    _logo(ctx, page, logo)
+    _banner(ctx, page, banner, link=link)

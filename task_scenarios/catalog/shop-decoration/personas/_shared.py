@@ -4,6 +4,17 @@ Not a persona: the loader skips files whose name starts with "_"."""
 import re
 
 
+def _material(ctx, name):
+    """A picture of the 素材包: 文件中心 → 下发文件 → 下载 (saved where the browser puts downloads)."""
+    page = ctx.page
+    page.goto(ctx.console_url("files/"))
+    with page.expect_download() as info:
+        page.get_by_role("link", name=f"下载 {name}", exact=True).click()
+    path = ctx.tmp_path / name
+    info.value.save_as(path)
+    return path
+
+
 def _deco(ctx):
     page = ctx.page
     page.goto(ctx.console_url("decoration/"))
@@ -78,7 +89,7 @@ def _search_url(ctx, word):
 def _distorted_logo(ctx):
     """Squeezes the 300×120 logo into 100×100 (a candidate who resizes without keeping the ratio)."""
     from PIL import Image
-    img = Image.open(ctx.asset_path(ctx.params["logo_distractor"])).convert("RGBA").resize((100, 100))
+    img = Image.open(_material(ctx, ctx.params["logo_distractor"])).convert("RGBA").resize((100, 100))
     path = ctx.tmp_path / "logo_100x100.png"
     img.save(path, "PNG")
     return path
@@ -87,10 +98,12 @@ def _distorted_logo(ctx):
 def _full(ctx, *, colour=None, link=None, nav_order=None, logo=None, module_products=None, banner_alt=""):
     p = ctx.params
     link = link if link is not None else _search_url(ctx, p["banner_keyword"])
+    logo = logo or _material(ctx, p["logo_file"])
+    banner = _material(ctx, p["banner_file"])
     page = _deco(ctx)
     _basic(ctx, page, name=p["shop_name"], slogan=p["slogan"], colour=colour or p["theme_color"]["hex"])
-    _logo(ctx, page, logo or ctx.asset_path(p["logo_file"]))
-    _banner(ctx, page, ctx.asset_path(p["banner_file"]), link=link, alt=banner_alt)
+    _logo(ctx, page, logo)
+    _banner(ctx, page, banner, link=link, alt=banner_alt)
     for name in (nav_order or p["nav_categories"]):
         _nav_add(ctx, page, name, category=name)
     _module_add(ctx, page, kind="宝贝推荐", title=p["module_title"],
