@@ -224,7 +224,7 @@ def test_navitem_add_edit_and_rejections(console_client, sandbox, make_sandbox):
     item.refresh_from_db()
     assert (item.label, item.category_id, item.link) == ("官网", None, "https://example.com")
     store = console_client.get(f"/s/{sandbox.storefront_key}/").content.decode()
-    assert '<a href="https://example.com">官网</a>' in store
+    assert 'href="https://example.com">官网</a>' in store
     console_client.post(reverse("console:navitem_delete", kwargs={"navitem_id": item.pk}))
     assert not NavItem.objects.exists()
     assert list(ShopEvent.objects.values_list("action", flat=True)) == ["navitem.add", "navitem.update",
