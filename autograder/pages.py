@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,6 +42,8 @@ from playwright._impl.isomorphic.locator_utils import get_by_role_selector, get_
 REST_PATH = "/healthz/live"
 JPEG_QUALITY = 80  # a page stays legible and encodes several times faster than PNG
 SCRIPT_TIMEOUT_SECONDS = 30
+WIPE_RETRIES = 20
+WIPE_RETRY_SECONDS = 0.05
 
 
 class PageError(Exception):
@@ -128,6 +131,10 @@ class _IdentityTabs:
         self._origins.update(_origin(c["url"]) for c in jar if c.get("url"))
         if jar:
             self._add_cookies(jar)
+        if {c["name"] for c in self._cookies()} - {c["name"] for c in jar}:  # a late arrival after the wipe
+            self._clear_cookies_and_cache()
+            if jar:
+                self._add_cookies(jar)
         self._identity = identity
         return tab
 
@@ -135,6 +142,8 @@ class _IdentityTabs:
         if self._identity is not None:
             try:
                 self._wipe()
+            except Exception:  # a tab that could not be wiped is not handed to the next attempt
+                self._discard()
             finally:
                 self._identity = None
                 self._jars.clear()
@@ -159,6 +168,17 @@ class _IdentityTabs:
         for origin in origins:
             self._clear_origin(origin)
         self._clear_cookies_and_cache()
+        # A response still in flight from the attempt's pages can set a cookie after the clear
+        # (seen: the candidate's csrftoken back in the jar the buyer got, about 1 run in 15); the
+        # jar is empty before the next identity gets the tab, or the wipe fails.
+        for _ in range(WIPE_RETRIES):
+            if not self._cookies():
+                break
+            time.sleep(WIPE_RETRY_SECONDS)
+            self._clear_cookies_and_cache()
+        else:
+            if self._cookies():
+                raise PageError("cookies survived the wipe")
         self._origins.clear()
 
     # adapter hooks
