@@ -57,3 +57,34 @@ def test_a_persona_without_run_is_a_problem(tmp_path):
     (folder / "personas").mkdir()
     (folder / "personas" / "idle.py").write_text('KIND = "gaming"\nEXPECTED = (0, 1)\n', encoding="utf-8")
     assert any(p.startswith("personas/idle.py: run") for p in _problems(folder))
+
+
+# -- which personas a verify run takes (CI rotates them over the seeds) ---------------------------
+
+def test_rotate_runs_each_persona_on_exactly_one_seed_and_the_rotation_moves_it():
+    from autograder.verify import personas_for_seed
+
+    personas = [f"p{i}" for i in range(11)]
+    for rotation in (0, 1, 738_000):
+        chosen = [personas_for_seed(personas, index, 2, mode="rotate", rotation=rotation) for index in range(2)]
+        assert sorted(chosen[0] + chosen[1]) == sorted(personas)  # every persona once
+        assert not set(chosen[0]) & set(chosen[1])  # and never twice
+        assert abs(len(chosen[0]) - len(chosen[1])) <= 1
+    day0 = personas_for_seed(personas, 0, 2, mode="rotate", rotation=0)
+    day1 = personas_for_seed(personas, 0, 2, mode="rotate", rotation=1)
+    assert not set(day0) & set(day1)  # the next day each persona meets the other seed
+    assert personas_for_seed(personas, 1, 2, mode="all") == personas
+    assert personas_for_seed(personas, 0, 2, mode="none") == []
+    with pytest.raises(ValueError):
+        personas_for_seed(personas, 0, 2, mode="some")
+
+
+def test_the_rotation_follows_the_day_unless_pinned(monkeypatch):
+    from datetime import datetime, timezone
+
+    from autograder.verify import persona_rotation
+
+    monkeypatch.delenv("VERIFY_PERSONA_ROTATION", raising=False)
+    assert persona_rotation() == datetime.now(timezone.utc).toordinal()
+    monkeypatch.setenv("VERIFY_PERSONA_ROTATION", "7")
+    assert persona_rotation() == 7

@@ -44,6 +44,8 @@ class Command(BaseCommand):
                                      help=_("每个场景验证的变体数（种子由场景 UUID 推出，可复现；默认 2）"))
                 command.add_argument("--require-personas", action="store_true",
                                      help=_("人设不足（至少 10 个，各类型齐全）的场景判为未通过"))
+                command.add_argument("--personas", choices=("all", "rotate", "none"), default="all",
+                                     help=_("人设运行方式：all 每个种子都运行全部人设（默认）；rotate 每个人设只在一个种子上运行（按日期轮换，CI 用）；none 不运行人设"))
         sub.add_parser("schema", help=_("输出 scenario.yaml 的 JSON Schema"))
 
     def handle(self, *args, **options):
@@ -105,6 +107,7 @@ class Command(BaseCommand):
             raise CommandError(_("场景验证（autograder.verify）尚未安装 / scenario verification is not available yet"),
                                returncode=2) from None
         code = verify_command(targets=options["targets"], catalog=catalog, stdout=self.stdout, stderr=self.stderr,
-                              seeds=options["seeds"], require_personas=options["require_personas"])
+                              seeds=options["seeds"], require_personas=options["require_personas"],
+                              personas=options["personas"])
         if code:
             raise CommandError(_("场景验证未通过"), returncode=int(code))
