@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from autograder.collateral import CollateralChange, collateral_changes, collateral_deduction
 from autograder.context import NO_BROWSER, BrowserUnavailable, CheckContext
-from autograder.freeze import LateWrite, moment, writes_after
+from autograder.freeze import LateWrite, moment, state_writes_after, writes_after
 from autograder.registry import EVALUATED, NOT_EVALUATED, CheckResult, get_kind
 
 GRADER_VERSION = "2026.12.2"  # 未评定 verdict; criteria that require others (fair scoring, issue #11)
@@ -147,6 +147,29 @@ def _gated(report: CriterionReport, unmet: list[CriterionReport], language_descr
                            machine_scored=report.machine_scored, result=result)
 
 
+def _written_after_freeze(report: CriterionReport, actions: list[str], frozen_at: datetime) -> CriterionReport:
+    """A shop-state criterion of a shop changed after its freeze is not the machine's to score: what
+    it reads now may hold the late write, and nothing written after the freeze can count. It is
+    未评定 (publication waits for an examiner's 核定), with what the check saw kept for them."""
+    try:
+        kind = get_kind(report.kind)
+    except KeyError:
+        return report
+    if kind.freeze_aware or not report.machine_scored or report.result.verdict == NOT_EVALUATED:
+        return report
+    shown = "、".join(actions[:5]) + ("…" if len(actions) > 5 else "")
+    result = CheckResult(
+        score=0, max=report.points, verdict=NOT_EVALUATED, expected=report.result.expected,
+        actual=report.result.actual, evidence=report.result.evidence,
+        error="the shop changed after the freeze",
+        message=_("未评定：作答在 %(at)s 冻结后店铺仍有改动（%(actions)s），本项读取的是现在的店铺，冻结后的写入不能计分，"
+                  "请考评员按回放核定。（机器检查所见：%(score)s/%(max)s，%(own)s）")
+        % {"at": moment(frozen_at), "actions": shown, "score": report.result.score, "max": report.points,
+           "own": report.result.message})
+    return CriterionReport(id=report.id, kind=report.kind, description=report.description, points=report.points,
+                           machine_scored=report.machine_scored, result=result)
+
+
 def _zh(report: CriterionReport) -> str:
     description = report.description or {}
     return str(description.get("zh") or report.id)
@@ -218,6 +241,7 @@ def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser
     if evidence_dir is not None:
         Path(evidence_dir).mkdir(parents=True, exist_ok=True)
     reports: dict[str, CriterionReport] = {}
+    late_actions = _isolated(lambda: state_writes_after(sandbox, frozen_at)) if frozen_at is not None else []
     for criterion in scenario.rubric:
         if budget_seconds is not None and time.monotonic() - started > budget_seconds:
             raise GradingBudgetExceeded(f"grading took more than {budget_seconds:g} s; stopped before "
@@ -225,6 +249,8 @@ def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser
         report = run_criterion(scenario=scenario, criterion=criterion, params=params, sandbox=sandbox,
                                instance=instance, uploads=uploads, browser_session=browser_session,
                                evidence_dir=evidence_dir, frozen_at=frozen_at)
+        if late_actions:
+            report = _written_after_freeze(report, late_actions, frozen_at)
         unmet = _unmet_requirements(criterion, reports)
         reports[criterion.id] = _gated(report, unmet, _zh) if unmet else report
     criteria = tuple(reports.values())
@@ -232,7 +258,7 @@ def grade(*, instance, scenario, uploads: dict[str, Path] | None = None, browser
     note = ""
     if after_freeze:
         note = _("作答在 %(at)s 冻结，之后店铺仍有写入（见下）：聊天消息、上传文件和自动回复规则只按冻结时的内容计分；"
-                 "其他评分项读取的是评分时的店铺，请考评员核对。") % {"at": moment(frozen_at)}
+                 "读取店铺现状的评分项在店铺有改动时为“未评定”，请考评员核对。") % {"at": moment(frozen_at)}
     earned = sum((c.result.score for c in criteria), Decimal(0))
     scope = scenario.spec.scope
     collateral_error = ""

@@ -72,6 +72,18 @@ def writes_after(sandbox, frozen_at: datetime) -> tuple[LateWrite, ...]:
     return tuple(item for item in found if item is not None)
 
 
+# Journal actions that leave the state read by the shop-state kinds alone: chat, uploads and
+# auto-reply rules are rewound to the freeze by the kinds that read them (``freeze_aware``).
+REWOUND_ACTION_PREFIXES = ("chat.", "file.", "autoreply.")
+
+
+def state_writes_after(sandbox, frozen_at: datetime) -> list[str]:
+    """The distinct journal actions after ``frozen_at`` that change what the shop-state kinds read."""
+    actions = (ShopEvent.objects.for_sandbox(sandbox).filter(at__gt=frozen_at).order_by("at", "id")
+               .values_list("action", flat=True))
+    return list(dict.fromkeys(a for a in actions if not a.startswith(REWOUND_ACTION_PREFIXES)))
+
+
 def autoreply_rules_at(sandbox, frozen_at: datetime | None) -> list[AutoReplyRule]:
     """The sandbox's auto-reply rules as they were at ``frozen_at`` (all of them, enabled or not):
     the rules now, with every ``autoreply.*`` event after the freeze undone, newest first (each event

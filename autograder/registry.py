@@ -82,6 +82,10 @@ class CheckKind:
     Params: ClassVar[type[CheckParams]]
     needs_browser: ClassVar[bool] = False
     machine_scored: ClassVar[bool] = True
+    # True for a kind that reads its evidence as it was at the freeze (chat, uploads, auto-reply rules
+    # are rewound); the others read the shop as it stands, so a shop change journaled after the freeze
+    # makes them 未评定 (autograder.engine) instead of letting a late write count.
+    freeze_aware: ClassVar[bool] = False
 
     def run(self, ctx: GradingContext, params: CheckParams) -> CheckResult:  # pragma: no cover - abstract
         raise NotImplementedError

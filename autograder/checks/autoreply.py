@@ -104,6 +104,7 @@ class AutoReplyCheck(CheckKind):
     """The shop's auto-reply rules, tested with hidden buyer questions and a new session's greeting."""
 
     name = "autoreply"
+    freeze_aware = True
     Params = AutoReplyParams
 
     def run(self, ctx, params: AutoReplyParams) -> CheckResult:

@@ -447,6 +447,7 @@ class FileCheck(CheckKind):
     """An uploaded CSV/XLSX (UTF-8, UTF-8-BOM, GBK) against the clean data, sub-check by sub-check."""
 
     name = "file"
+    freeze_aware = True
     Params = FileParams
 
     def scenario_problems(self, params: FileParams, *, folder: Path, criterion: Any) -> list[tuple[str, str]]:

@@ -164,6 +164,7 @@ class TranscriptCheck(CheckKind):
     """A chat with one buyer: facts the replies give, forbidden words, first-response time."""
 
     name = "transcript"
+    freeze_aware = True
     Params = TranscriptParams
 
     def run(self, ctx, params: TranscriptParams) -> CheckResult:

@@ -231,3 +231,52 @@ def test_opening_an_unread_conversation_of_a_frozen_shop_shows_it_and_writes_not
     response = client.get(reverse("console:chat_session", kwargs={"chatsession_id": session.pk}))
     assert response.status_code == 200 and session.customer.nickname in response.content.decode()
     assert _state(session.sandbox_id) == before
+
+
+def test_a_shop_change_journaled_after_the_freeze_makes_the_state_criteria_not_evaluated(candidate, settings_no_queue):
+    """Nothing written after the freeze can count: the shop-state kinds read the shop as it stands, so a
+    shop change that slipped past the gates (simulated: a row changed directly, journaled after the
+    freeze as a service would) makes them 未评定 for an examiner, never points."""
+    from shop_sim.models import Order
+
+    attempt = attempt_start(candidate=candidate, scenario_slug="order-fulfilment", seed=5, mode=Attempt.Mode.EXAM)
+    attempt_task_open(attempt=attempt)
+    attempt = attempt_submit(attempt=attempt, actor=candidate)
+    on_time = attempt_grade(attempt=attempt, dry_run=True)
+    assert on_time.criterion("ship_near_region").result.verdict == "evaluated"
+    assert on_time.criterion("ship_near_region").result.score == 0  # nothing was shipped in time
+
+    target = attempt.instance.params["orders"]["a"]
+    sandbox_id = attempt.instance.sandbox_id
+    order = Order.objects.for_sandbox(sandbox_id).get(order_no=target["order_no"])
+    Order.objects.filter(pk=order.pk).update(status="shipped", carrier=target["carrier"], waybill_no=target["waybill"],
+                                              shipped_at=attempt.submitted_at + timedelta(seconds=30))
+    event = ShopEvent.objects.create(sandbox_id=sandbox_id, actor=candidate.username, action="order.ship",
+                                     object_type="order", object_id=order.pk)
+    ShopEvent.objects.filter(pk=event.pk).update(at=attempt.submitted_at + timedelta(seconds=30))
+    # The late shipment would earn the criterion if it were counted — so the test means something.
+    assert grade(instance=attempt.instance, scenario=attempt_scenario(attempt)).criterion(
+        "ship_near_region").result.score > 0
+
+    late = attempt_grade(attempt=attempt, dry_run=True)
+    shipped = late.criterion("ship_near_region").result
+    assert shipped.verdict == "not_evaluated" and shipped.score == 0
+    assert "order.ship" in shipped.message and "冻结" in shipped.message
+    assert all(c.result.verdict == "not_evaluated" for c in late.criteria if c.kind == "state")
+    assert late.total == 0 and "未评定" in late.after_freeze_note
+
+
+def test_chat_written_after_the_freeze_leaves_the_shop_state_criteria_evaluated(make_sandbox):
+    """Only changes to what the state kinds read count as late shop changes: chat, uploads and
+    auto-reply rules are rewound by their own kinds."""
+    from autograder.freeze import state_writes_after
+
+    sandbox = make_sandbox()
+    frozen_at = timezone.now()
+    for action in ("chat.session_read", "autoreply.update", "file.upload"):
+        event = ShopEvent.objects.create(sandbox=sandbox, actor="x", action=action, object_type="x")
+        ShopEvent.objects.filter(pk=event.pk).update(at=frozen_at + timedelta(seconds=5))
+    assert state_writes_after(sandbox, frozen_at) == []
+    event = ShopEvent.objects.create(sandbox=sandbox, actor="x", action="product.update", object_type="product")
+    ShopEvent.objects.filter(pk=event.pk).update(at=frozen_at + timedelta(seconds=6))
+    assert state_writes_after(sandbox, frozen_at) == ["product.update"]
