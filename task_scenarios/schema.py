@@ -216,7 +216,7 @@ class ScopeCost(StrictModel):
         except Exception:
             field = None
         if field is None or not getattr(field, "many_to_one", False) or field.related_model is None \
-                or field.related_model._meta.app_label != "shop_sim":
+                or field.related_model._meta.app_label != "shop_sim" or field.name == "sandbox":
             raise ValueError(_("part_of 必须是 %(model)s 指向店铺数据的外键（如 sku 的 product）")
                              % {"model": self.model})
         return self
