@@ -129,6 +129,12 @@ class RowQuery(CheckParams):
                                                  "first that finds rows is used and the message says how.")
     filter_label: str | None = Field(default=None, description="The filter in the candidate's words, for the "
                                                                "message when a fallback was needed (商家编码 X).")
+    one_of: str | None = Field(default=None,
+                               description="When the rows belong to several of these — a forward relation path "
+                                           "(product), or id for the rows themselves — the candidate made the thing "
+                                           "more than once (published the product twice): each is scored on its "
+                                           "own and the best counts. The extra ones are collateral damage's "
+                                           "business, not every criterion's.")
 
     @field_validator("model")
     @classmethod
@@ -163,6 +169,13 @@ class RowQuery(CheckParams):
                 resolve_field(model, self.label, allow_many=False)
             except ShopNameError as exc:
                 problems.append(f"label: {exc}")
+        if self.one_of and self.one_of != "id":
+            try:
+                target = resolve_field(model, self.one_of, allow_many=False)
+                if not target.field.is_relation:
+                    raise ShopNameError(_("%(path)s 不是关联字段") % {"path": self.one_of})
+            except ShopNameError as exc:
+                problems.append(f"one_of: {exc}")
         if isinstance(self.created, str):
             try:
                 target = resolve_field(model, self.created, allow_many=False)
@@ -196,12 +209,34 @@ def _created_only(ctx, model, qs, created: bool | str):
     return qs.exclude(**{f"{created}__pk__in": ctx.baseline_ids(related._meta.model_name)})
 
 
+def one_of_groups(model, query: RowQuery, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The rows split by ``query.one_of`` (in order of their first row); one group without it."""
+    if not query.one_of or not rows:
+        return [rows]
+    name = "pk" if query.one_of == "id" else query.one_of
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row.get(name), []).append(row)
+    return list(groups.values())
+
+
+def one_of_note(model, query: RowQuery, groups: list[list[dict[str, Any]]], best: int) -> str:
+    """找到 3 个商品，按最符合要求的一个（#12）评分."""
+    if query.one_of == "id":
+        what, pk = model_label(model), groups[best][0]["pk"]
+    else:
+        related = resolve_field(model, query.one_of).field.related_model
+        what, pk = model_label(related), groups[best][0].get(query.one_of)
+    return _("找到 %(n)d 个%(what)s，按其中最符合要求的一个（#%(pk)s）评分") % {"n": len(groups), "what": what, "pk": pk}
+
+
 def select_rows_found(ctx, query: RowQuery, fields: list[str]) -> tuple[Any, str, list[dict[str, Any]], str]:
     """``select_rows`` plus how the rows were found: "" by the filter, else a message naming the
     fallback that found them (the first of ``query.fallback`` that finds any row)."""
     model = shop_model(query.model)
     label = label_field(model, query.label)
-    wanted = list(dict.fromkeys(["pk", label, *fields]))
+    grouped = [query.one_of] if query.one_of and query.one_of != "id" else []
+    wanted = list(dict.fromkeys(["pk", label, *fields, *grouped]))
 
     def rows_for(where: dict[str, Any]) -> list[dict[str, Any]]:
         qs = model.objects.for_sandbox(ctx.sandbox).filter(**where)
@@ -385,6 +420,18 @@ class StateCheck(CheckKind):
                         "got": shown(row.get(key), choices[key])})
             return differences
 
+        groups = one_of_groups(model, params, rows)
+        results = [self._scored(ctx, params, model, label, group, found_by, differences_of, choices, wanted)
+                   for group in groups]
+        best = max(range(len(results)), key=lambda i: (results[i].score, -i))
+        result = results[best]
+        if len(groups) > 1:
+            result.message = one_of_note(model, params, groups, best) + "\n" + result.message
+        return result
+
+    def _scored(self, ctx, params: StateParams, model, label: str, rows: list[dict[str, Any]], found_by: str,
+                differences_of, choices, wanted) -> CheckResult:
+        """One group of rows (all of them, without ``one_of``) scored."""
         if params.keys is not None:
             return self._keyed(ctx, params, model, label, rows, found_by, differences_of, choices, wanted)
         bad: list[tuple[dict, list[str]]] = []

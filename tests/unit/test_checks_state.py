@@ -274,3 +274,18 @@ def test_created_leaves_out_the_rows_of_the_shop_as_handed_out(shop):
     assert StateCheck().run(ctx, skus).score == 1
     ctx_old_only = check_ctx(shop, points="1", _baseline={"product": {str(new.pk): {}}})
     assert StateCheck().run(ctx_old_only, skus).score == 0
+
+
+def test_one_of_judges_the_best_of_several_attempts(shop):
+    _skus(shop, [(("白色", "M"), "89", 5)], code="K1", title="草稿")
+    _skus(shop, [(("白色", "M"), "99", 5), (("白色", "L"), "99", 5), (("黑色", "M"), "99", 5),
+                 (("黑色", "L"), "99", 5)], code="K1", title="正式")
+    products = {"model": "product", "filter": {"merchant_code": "K1"}, "expect": {"title": "正式"},
+                "count": {"eq": 1}}
+    assert run_check("state", products, shop, points="1").score == 0  # two rows, count 1: without one_of
+    best = run_check("state", {**products, "one_of": "id"}, shop, points="1")
+    assert best.score == 1 and "找到 2 个商品，按其中最符合要求的一个" in best.message
+    skus = run_check("state", keyed(expect={"price": "99"}, one_of="product"), shop, points="4")
+    assert skus.score == 4  # the draft's SKU is neither an extra nor a wrong price of the best listing
+    with pytest.raises(ValidationError):
+        StateParams.model_validate({"model": "sku", "count": {"min": 1}, "one_of": "price"})

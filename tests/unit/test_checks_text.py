@@ -190,3 +190,13 @@ def test_a_keyword_written_twice_is_stuffing(shop):
 def test_gate_params_refused(bad):
     with pytest.raises(ValidationError):
         TextParams.model_validate(bad)
+
+
+def test_one_of_takes_the_best_text_of_several_rows(shop):
+    other = Product.objects.for_sandbox(shop).order_by("pk")[1]
+    other.merchant_code, other.subtitle = "FX-1", "全网最好"
+    other.save()
+    averaged = run_check("text", {**GATED, "gate": ["banned_words"]}, shop, points="2")
+    assert averaged.score == 1
+    best = run_check("text", {**GATED, "gate": ["banned_words"], "one_of": "id"}, shop, points="2")
+    assert best.score == 2 and "找到 2 个商品" in best.message

@@ -9,6 +9,7 @@ criterion ``storefront`` is 未评定 here and left out of the sums."""
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from autograder.engine import grade
 from shop_sim.models import Category, Product, ShippingTemplate, ShopFile
@@ -18,7 +19,7 @@ from task_scenarios.loader import scenario_load
 from task_scenarios.setup import scenario_instance_create
 
 pytestmark = pytest.mark.django_db
-MACHINE = 18  # the rubric's 20 points less the page criterion (no browser in unit tests)
+MACHINE = 19  # the rubric's 20 points less the page criterion (no browser in unit tests)
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +39,15 @@ def instance(scenario, candidate):
     return scenario_instance_create(scenario=scenario, seed=3, owner=candidate)
 
 
-def publish(instance, *, swap=False, case=str, code=None, title=None, extra=(), status=Product.Status.ON_SALE):
+def handed_out(instance, name):
+    """A picture from 文件中心 (下发文件), as the candidate downloads it."""
+    shop_file = ShopFile.objects.for_sandbox(instance.sandbox).get(kind=ShopFile.Kind.PROVIDED, name=name)
+    with shop_file.file.open("rb") as handle:
+        return SimpleUploadedFile(name, handle.read(), content_type="image/png")
+
+
+def publish(instance, *, swap=False, case=str, code=None, title=None, extra=(), status=Product.Status.ON_SALE,
+            picture=True):
     """The product as a candidate enters it; ``swap`` puts the second spec first."""
     p, sandbox = instance.params, instance.sandbox
     specs = [{"name": p["spec1"], "values": [case(v) for v in p["values1"]]},
@@ -56,7 +65,7 @@ def publish(instance, *, swap=False, case=str, code=None, title=None, extra=(), 
     return product_create(sandbox=sandbox, actor=Actor("merchant", "cand"), data=ProductData(
         title=title or p["sample_title"], category=leaf, attributes={"品牌": p["brand"], "材质": p["material_attr"]},
         merchant_code=p["merchant_code"] if code is None else code, shipping_template=template, status=status,
-        specs=specs, skus=skus))
+        specs=specs, skus=skus), main_images=[handed_out(instance, p["main_image"])] if picture else [])
 
 
 def graded(scenario, instance):
@@ -89,8 +98,8 @@ def test_a_missing_sku_costs_its_share_and_an_extra_sku_costs_the_matrix_only(sc
     publish(instance, extra=["均码"])
     _report, scores = graded(scenario, instance)
     extras = len(p["values1"])
-    assert scores["sku_matrix"] == (Decimal(3) * (p["sku_count"] - extras) / p["sku_count"]).quantize(Decimal("0.01"))
-    assert scores["sku_price"] == 3 and scores["sku_stock"] == 2 and scores["sku_special_price"] == 2
+    assert scores["sku_matrix"] == (Decimal(2) * (p["sku_count"] - extras) / p["sku_count"]).quantize(Decimal("0.01"))
+    assert scores["sku_price"] == 2 and scores["sku_stock"] == 2 and scores["sku_special_price"] == 2
 
 
 def test_prices_are_scored_against_the_expected_skus_not_the_rows_that_exist(scenario, instance, candidate):
@@ -105,7 +114,7 @@ def test_prices_are_scored_against_the_expected_skus_not_the_rows_that_exist(sce
         skus=[SkuData(values=(a, b), price=Decimal(p["price"]), stock=p["stock"])]))
     report, scores = graded(scenario, instance)
     regular = p["sku_count"] - 1
-    assert scores["sku_price"] == (Decimal(3) / regular).quantize(Decimal("0.01"))
+    assert scores["sku_price"] == (Decimal(2) / regular).quantize(Decimal("0.01"))
     assert scores["sku_stock"] == (Decimal(2) / p["sku_count"]).quantize(Decimal("0.01"))
     assert scores["sku_special_price"] == 0
     assert "缺少SKU" in report.criterion("sku_price").result.message
@@ -140,6 +149,22 @@ def test_a_stuffed_title_earns_nothing_and_a_thin_one_is_scored_by_its_keywords(
         title=f"{p['brand']}{p['noun']}")
     _report, scores = graded(scenario, instance)
     assert scores["title_copy"] == Decimal("1.50")  # 2 of the 4 keywords
+
+
+def test_a_product_published_twice_is_judged_by_its_best_listing(scenario, instance):
+    p = instance.params
+    publish(instance, code="", title=f"{p['brand']}{p['noun']}", status=Product.Status.DRAFT, picture=False)
+    publish(instance, code="")  # both found by the brand in the title, neither by the code
+    report, scores = graded(scenario, instance)
+    assert sum(scores.values()) == MACHINE - 1  # the merchant code only
+    assert "找到 2 个商品，按其中最符合要求的一个" in report.criterion("on_sale").result.message
+    assert report.deduction == 1  # the second listing
+
+
+def test_a_missing_main_image_costs_the_main_image_criterion(scenario, instance):
+    publish(instance, picture=False)
+    _report, scores = graded(scenario, instance)
+    assert scores["main_image"] == 0 and sum(scores.values()) == MACHINE - 2
 
 
 def test_a_second_product_and_an_edited_product_cost_one_point_each(scenario, instance):

@@ -25,9 +25,9 @@ def download(ctx, name: str) -> Path:
 
 def publish(ctx, *, title: str | None = None, set_special_price: bool = True, status: str = "立刻上架（出售中）",
             shipping_template: str | None = None, material: bool = True, merchant_code: str | None = None,
-            values2: list[str] | None = None, image: str | None = None) -> None:
+            values2: list[str] | None = None, image: str | None = None, picture: bool = True) -> None:
     p, page, expect = ctx.params, ctx.page, ctx.expect
-    picture = download(ctx, image or p["main_image"])
+    main_picture = download(ctx, image or p["main_image"]) if picture else None
     values2 = values2 or p["values2"]
     sku_count = len(p["values1"]) * len(values2)
     page.goto(ctx.console_url("products/new/"))
@@ -55,7 +55,8 @@ def publish(ctx, *, title: str | None = None, set_special_price: bool = True, st
         page.get_by_label(f"{p['special_sku']} 价格", exact=True).fill(p["special_price"])
 
     page.get_by_label("商家编码").fill(merchant_code or p["merchant_code"])
-    page.get_by_label("上传主图").set_input_files(picture)
+    if main_picture is not None:
+        page.get_by_label("上传主图").set_input_files(main_picture)
     page.get_by_label("运费模板").select_option(label=shipping_template or p["shipping_template"])
     page.get_by_label("上架设置").select_option(label=status)
     page.get_by_role("button", name="发布", exact=True).click()
