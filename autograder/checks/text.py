@@ -137,7 +137,9 @@ class TextParams(CheckParams):
     extra_banned: list[str] = Field(default_factory=list, description="More words this task forbids.")
     stuffing: bool = Field(default=False,
                            description="A required keyword written more than once is keyword stuffing (关键词堆砌, "
-                                       "against the platform's title rules): a rule like the others.")
+                                       "against the platform's title rules): it halves what the text earned "
+                                       "(it earns no share of its own: not stuffing is no content), or zeroes it "
+                                       "when named in ``gate``.")
     gate: list[Literal["length", "keywords", "banned_words", "stuffing"]] = Field(
         default_factory=list,
         description="Rules that must hold for the text to earn anything: broken, the text scores 0 (a title with "
@@ -191,11 +193,12 @@ def keyword_repeats(text: str, keyword: Keyword) -> int:
 def evaluate_text(text: str, params: TextParams) -> tuple[Decimal, list[str], dict[str, Any]]:
     """(share earned, problems found, measurements) for one text.
 
-    Each rule that is set earns an equal share; a rule named in ``gate`` earns no share but, broken,
-    makes the whole text score 0 (the problem says so)."""
+    Each rule that is set earns an equal share (but ``stuffing``, which halves the result); a rule
+    named in ``gate`` earns no share but, broken, makes the whole text score 0 (the problem says so)."""
     parts: dict[str, Decimal] = {}
     problems: list[str] = []
     measured: dict[str, Any] = {}
+    stuffed = False
     content = (strip_tags(text) if params.html else text or "").strip()
     if params.min_length is not None or params.max_length is not None:
         length = byte_length(content) if params.unit == "bytes" else len(content)
@@ -233,13 +236,19 @@ def evaluate_text(text: str, params: TextParams) -> tuple[Decimal, list[str], di
     if params.stuffing:
         repeated = [(k, n) for k in params.keywords if (n := keyword_repeats(content, k)) > 1]
         measured["repeated_keywords"] = ["/".join(keyword_variants(k)) for k, _n in repeated]
-        parts["stuffing"] = Decimal(0) if repeated else Decimal(1)
+        # Not a part of its own (an unstuffed title would earn a share for what it does not do): it
+        # halves what the title earned, or zeroes it when gated.
+        if "stuffing" in params.gate:
+            parts["stuffing"] = Decimal(0) if repeated else Decimal(1)
+        stuffed = bool(repeated)
         if repeated:
             problems.append(_("关键词堆砌：") + "、".join(
                 _("“%(word)s”出现 %(n)d 次") % {"word": "/".join(keyword_variants(k)), "n": n} for k, n in repeated))
     broken = [name for name in params.gate if parts.get(name, Decimal(1)) < 1]
     scored = [share for name, share in parts.items() if name not in params.gate]
     share = sum(scored, Decimal(0)) / Decimal(len(scored)) if scored else Decimal(1)
+    if params.stuffing and stuffed and "stuffing" not in params.gate:
+        share = share / 2
     if params.partial == "all_or_nothing" and share < 1:
         share = Decimal(0)
     if broken:

@@ -179,7 +179,11 @@ def test_a_keyword_written_twice_is_stuffing(shop):
     assert stuffed.score == 0
     assert "关键词堆砌：“纯棉”出现 3 次、“透气/吸汗”出现 2 次" in stuffed.message
     shared = run_check("text", {**RULES, "stuffing": True}, shop, points="4")
-    assert shared.score == Decimal("3.00")  # stuffing is one of four shares without a gate
+    assert shared.score == Decimal("2.00")  # without a gate stuffing halves what the other rules earned
+    set_subtitle(shop, "纯棉")
+    thin = run_check("text", {**RULES, "stuffing": True}, shop, points="4")
+    plain = run_check("text", RULES, shop, points="4")
+    assert thin.score == plain.score  # not stuffing earns nothing by itself
 
 
 @pytest.mark.parametrize("bad", [

@@ -138,12 +138,14 @@ def test_a_banned_word_in_the_title_loses_the_title(scenario, instance, suffix):
     assert "不得分" in report.criterion("title_copy").result.message
 
 
-def test_a_stuffed_title_earns_nothing_and_a_thin_one_is_scored_by_its_keywords(scenario, instance):
+def test_a_stuffed_title_loses_the_stuffing_share_and_a_thin_one_is_scored_by_its_keywords(scenario, instance):
+    # The instructions ask for the keywords and warn about banned words and the length; they do not
+    # forbid repeating a keyword, so stuffing costs its share (half the title) without zeroing it.
     p = instance.params
     stuffed = f"{p['brand']}{p['noun']}{p['material']}{p['style']}{p['noun']}{p['noun']}"
     publish(instance, title=stuffed)
     report, scores = graded(scenario, instance)
-    assert scores["title_copy"] == 0
+    assert scores["title_copy"] == Decimal("1.5")
     assert "关键词堆砌" in report.criterion("title_copy").result.message
     Product.objects.for_sandbox(instance.sandbox).filter(merchant_code=p["merchant_code"]).update(
         title=f"{p['brand']}{p['noun']}")
