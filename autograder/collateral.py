@@ -7,10 +7,14 @@ the rest is reported in words an examiner and a candidate can read ("删除了�
 What it costs is the scenario's judgement (``scope.costs``): the most expensive rule a change matches
 — by model, by what happened to the row (changed/added/removed), by which field changed and to what
 value (an unlisted order whose status became 已发货, a refund agreed: severe; a flag or memo: minor) —
-else ``scope.deduct``. One changed row is one change, whatever number of its fields moved. A rule's
+else ``scope.deduct``. One changed row is one change, whatever number of its fields moved; under a
+rule with ``part_of`` (sku → product) a row and its parent are one change, costing the dearest once. A rule's
 ``cap`` bounds what its rows cost together; ``scope.cap`` bounds the whole deduction, and without it
 the deduction may take the whole task. The total never goes below 0 (the engine passes the points
 earned as the last bound).
+
+``may_create`` entries ``{model, max}`` allow that many new rows (the first by id); each further row
+is an added row like any other (the task asks for one product: a second listing is damage).
 
 ``may_change`` entries with ``rows`` allow their fields on those rows only (a filter templated with
 the variant's params): shipping the listed orders is the task, shipping any other is damage.
@@ -47,6 +51,8 @@ class CollateralChange:
     after: dict[str, Any] = field(default_factory=dict)  # changed: the new values of ``fields``
     deduct: Decimal = Decimal(0)
     severity: str = ""  # "severe" | "moderate" | "minor" | "" (no rule: scope.deduct)
+    # attname → value of the row's foreign keys that a ``part_of`` cost rule names (sku: product_id)
+    parents: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -173,11 +179,42 @@ def change_cost(change: CollateralChange, scope: Scope) -> tuple[int | None, Dec
     return best
 
 
-def _priced(change: CollateralChange, scope: Scope) -> CollateralChange:
-    index, points = change_cost(change, scope)
+def _group(change: CollateralChange, index: int | None, scope: Scope) -> tuple[str, str]:
+    """What one change is a change *of*: its own row, or — under a ``part_of`` rule — its parent row
+    (a SKU's product), so a product edited with its SKUs is one change."""
+    rule = scope.costs[index] if index is not None else None
+    if rule is not None and rule.part_of:
+        model = _model(change.model)
+        try:
+            fk = model._meta.get_field(rule.part_of) if model is not None else None
+        except FieldDoesNotExist:
+            fk = None
+        parent = change.parents.get(_attname(change.model, rule.part_of))
+        if fk is not None and parent is not None:
+            return fk.related_model._meta.model_name, str(parent)
+    return change.model, str(change.pk)
+
+
+def charged(changes: list[CollateralChange], scope: Scope) -> list[tuple[int | None, Decimal, tuple[str, str] | None]]:
+    """Per change: (its rule's index or None, what it costs, the group it was counted with if another
+    change of its group carries the cost). In each group the dearest change (the first of equals) pays."""
+    priced = [change_cost(change, scope) for change in changes]
+    groups = [_group(change, index, scope) for change, (index, _points) in zip(changes, priced)]
+    payer: dict[tuple[str, str], int] = {}
+    for position, (group, (_index, points)) in enumerate(zip(groups, priced)):
+        if group not in payer or points > priced[payer[group]][1]:
+            payer[group] = position
+    return [(index, points, None) if payer[group] == position else (index, Decimal(0), group)
+            for position, (group, (index, points)) in enumerate(zip(groups, priced))]
+
+
+def _priced(change: CollateralChange, scope: Scope, index: int | None, points: Decimal,
+            counted_with: tuple[str, str] | None) -> CollateralChange:
     severity = scope.costs[index].severity if index is not None else ""
     message = change.message
-    if points > 0:
+    if counted_with is not None:
+        message += _("（与%(what)s #%(pk)s 的改动计为一处）") % {"what": _model_label(counted_with[0]), "pk": counted_with[1]}
+    elif points > 0:
         label = SEVERITY_LABELS.get(severity)
         message += (_("（%(severity)s，扣 %(points)s 分）") % {"severity": label, "points": _points(points)} if label
                     else _("（扣 %(points)s 分）") % {"points": _points(points)})
@@ -196,24 +233,42 @@ def collateral_diff(baseline: Snapshot, current: Snapshot, scope: Scope,
     ``scope_rows``); an entry missing here allows no row."""
     general = allowed_changes(scope)
     rows = rows or {}
-    may_create, may_delete = set(scope.may_create), set(scope.may_delete)
+    limits, may_delete = scope.create_limits(), set(scope.may_delete)
+    links: dict[str, set[str]] = {}  # model → attnames of the foreign keys its part_of rules name
+    for rule in scope.costs:
+        if rule.part_of:
+            links.setdefault(rule.model, set()).add(_attname(rule.model, rule.part_of))
     changes: list[CollateralChange] = []
     for model in sorted(set(baseline) | set(current)):
         before, after = baseline.get(model, {}), current.get(model, {})
         what = _model_label(model)
+        added = 0
+
+        def parents(row: dict[str, Any]) -> dict[str, Any]:
+            return {name: row.get(name) for name in sorted(links.get(model, ()))}
+
         for pk in sorted(set(before) | set(after), key=int):
             old, new = before.get(pk), after.get(pk)
             if old is None:
-                if model not in may_create:
+                added += 1
+                limit = limits.get(model, 0) if model in limits else 0
+                if model not in limits:
                     changes.append(CollateralChange(model, int(pk), "added", (),
                                                     _("新增了%(what)s%(row)s，本题不要求新增%(what)s")
-                                                    % {"what": what, "row": _row_label(new, pk)}))
+                                                    % {"what": what, "row": _row_label(new, pk)},
+                                                    parents=parents(new)))
+                elif limit is not None and added > limit:
+                    changes.append(CollateralChange(model, int(pk), "added", (),
+                                                    _("新增了%(what)s%(row)s，本题只要求新增 %(n)d 条%(what)s")
+                                                    % {"what": what, "row": _row_label(new, pk), "n": limit},
+                                                    parents=parents(new)))
                 continue
             if new is None:
                 if model not in may_delete:
                     changes.append(CollateralChange(model, int(pk), "removed", (),
                                                     _("删除了%(what)s%(row)s，本题不要求删除%(what)s")
-                                                    % {"what": what, "row": _row_label(old, pk)}))
+                                                    % {"what": what, "row": _row_label(old, pk)},
+                                                    parents=parents(old)))
                 continue
             changed = [name for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
             if not changed:
@@ -226,8 +281,10 @@ def collateral_diff(baseline: Snapshot, current: Snapshot, scope: Scope,
                 changes.append(CollateralChange(model, int(pk), "changed", tuple(outside),
                                                 _("修改了%(what)s%(row)s（%(details)s），超出本题要求的范围")
                                                 % {"what": what, "row": _row_label(old, pk), "details": details},
-                                                after={name: new.get(name) for name in outside}))
-    return [_priced(change, scope) for change in changes]
+                                                after={name: new.get(name) for name in outside},
+                                                parents=parents(old)))
+    return [_priced(change, scope, index, points, group)
+            for change, (index, points, group) in zip(changes, charged(changes, scope))]
 
 
 def scope_rows(instance, scope: Scope) -> Rows:
@@ -258,8 +315,7 @@ def collateral_deduction(changes: list[CollateralChange], scope: Scope, *, cap: 
     each rule's rows together at most its ``cap``, all together at most ``scope.cap`` (absent: the
     whole task) and never more than ``cap`` — the points earned, so a total never goes negative."""
     by_rule: dict[int | None, Decimal] = {}
-    for change in changes:
-        index, points = change_cost(change, scope)
+    for index, points, _group_ in charged(changes, scope):
         by_rule[index] = by_rule.get(index, Decimal(0)) + points
     total = Decimal(0)
     for index, points in by_rule.items():

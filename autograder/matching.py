@@ -141,6 +141,31 @@ def _as_number(value: Any) -> Decimal | None:
     return None
 
 
+_KEY_PARTS_RE = re.compile(r"\s*(?:/|／|×|\*|\||,|，|、|;|；)\s*")
+
+
+def key_parts(value: Any) -> tuple[str, ...]:
+    """A row's key by meaning: the set of values it names, in no particular order.
+
+    A JSON object gives its values ({颜色: 白色, 尺码: M} and {尺码: M, 颜色: 白色} are one key), a list its
+    items, a text its parts split at ``/ × * | , ， 、 ;`` ("白色 / M" = "m/白色"); each part compares
+    like text (全角/半角, case, spaces: ``ＸＬ`` = ``xl``). Sorted, so two keys are equal when they
+    name the same values."""
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+    else:
+        items = [value]
+    parts: list[str] = []
+    for item in items:
+        if is_empty(item):
+            continue
+        pieces = _KEY_PARTS_RE.split(unicodedata.normalize("NFKC", str(item))) if isinstance(item, str) else [item]
+        parts.extend(normalize_text(p) for p in pieces if not is_empty(p))
+    return tuple(sorted(p for p in parts if p))
+
+
 def values_equal(expected: Any, actual: Any, *, strict: bool = False) -> bool:
     """Tolerant equality: numbers by value (0 = 0.00 = ¥0), text by ``normalize_text``, empty = empty,
     lists as multisets, dicts key by key (extra keys on the actual side allowed). ``strict`` compares

@@ -190,11 +190,36 @@ class ScopeCost(StrictModel):
                                 description="At most this many points for all the rows this rule catches.")
     severity: Literal["severe", "moderate", "minor"] = Field(default="severe",
                                                              description="How the report names it.")
+    part_of: str | None = Field(
+        default=None,
+        description="A foreign key of this model (sku → product): a change to this row and changes to its parent "
+                    "row and the parent's other parts are one change, costing the dearest of them once (a product "
+                    "edited with its SKUs is one 处).")
 
     @field_validator("model")
     @classmethod
     def _model(cls, value: str) -> str:
         return _check_model_name(value, allow_sandbox=True)
+
+    @model_validator(mode="after")
+    def _part_of(self) -> ScopeCost:
+        from .shopmodels import ShopNameError, shop_model
+
+        if self.part_of is None:
+            return self
+        try:
+            model = shop_model(self.model)
+        except ShopNameError:
+            return self
+        try:
+            field = model._meta.get_field(self.part_of)
+        except Exception:
+            field = None
+        if field is None or not getattr(field, "many_to_one", False) or field.related_model is None \
+                or field.related_model._meta.app_label != "shop_sim" or field.name == "sandbox":
+            raise ValueError(_("part_of 必须是 %(model)s 指向店铺数据的外键（如 sku 的 product）")
+                             % {"model": self.model})
+        return self
 
     @model_validator(mode="after")
     def _fields(self) -> ScopeCost:
@@ -207,6 +232,20 @@ class ScopeCost(StrictModel):
         return self
 
 
+class CreateLimit(StrictModel):
+    """A model the task may add rows to, up to a number: the task asks for one product, a second one
+    is an unrequested listing (collateral damage, priced like any other added row)."""
+
+    model: str = Field(description="A shop_sim model name, lowercase (product …).")
+    max: int = Field(ge=0, description="Rows the task may add; the first ones (by id) are the task's, each "
+                                       "further row is collateral damage.")
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        return _check_model_name(value)
+
+
 class Scope(StrictModel):
     """What the task may change; any other change to the shop is collateral damage.
 
@@ -216,7 +255,9 @@ class Scope(StrictModel):
 
     may_change: list[ScopeChange] = Field(default_factory=list,
                                           description="Existing rows' fields the task may change.")
-    may_create: list[str] = Field(default_factory=list, description="Models the task may add rows to.")
+    may_create: list[str | CreateLimit] = Field(
+        default_factory=list, description="Models the task may add rows to: a name (any number of rows) or "
+                                          "{model, max} (at most max rows; further ones are collateral damage).")
     may_delete: list[str] = Field(default_factory=list, description="Models the task may delete rows from.")
     deduct: Decimal = Field(default=Decimal(0), ge=0, max_digits=6, decimal_places=2,
                             description="Points deducted per collateral change that no ``costs`` rule names "
@@ -228,8 +269,18 @@ class Scope(StrictModel):
 
     @field_validator("may_create", "may_delete")
     @classmethod
-    def _models(cls, values: list[str]) -> list[str]:
-        return [_check_model_name(v) for v in values]
+    def _models(cls, values: list) -> list:
+        return [_check_model_name(v) if isinstance(v, str) else v for v in values]
+
+    def create_limits(self) -> dict[str, int | None]:
+        """model → rows the task may add (None = any number)."""
+        limits: dict[str, int | None] = {}
+        for entry in self.may_create:
+            if isinstance(entry, str):
+                limits[entry] = None
+            elif entry.model not in limits or limits[entry.model] is not None:
+                limits[entry.model] = max(limits.get(entry.model) or 0, entry.max)
+        return limits
 
     @model_validator(mode="after")
     def _guarded(self) -> Scope:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.utils.translation import gettext as _
 from pydantic import Field, field_validator, model_validator
 
-from autograder.matching import compare, display, normalize_text
+from autograder.matching import compare, display, key_parts, normalize_text
 from autograder.registry import CheckKind, CheckParams, CheckResult, register
 from task_scenarios.shopmodels import ShopNameError, field_label, model_label, resolve_field, resolve_lookup, shop_model
 
@@ -101,6 +101,15 @@ class CountExpect(CheckParams):
                 and (self.max is None or n <= self.max))
 
 
+class Fallback(CheckParams):
+    """Another way to find the rows when ``filter`` finds none (a product entered with a wrong merchant
+    code is still the candidate's product: found by its brand, that slip costs only its own points)."""
+
+    filter: dict[str, Any] = Field(description="Filter used instead of the query's filter (same syntax).")
+    label: str = Field(min_length=1, description="How the rows were found, in the candidate's words, for the "
+                                                 "message (标题含“森屿”, 本次新发布的商品).")
+
+
 class RowQuery(CheckParams):
     """Which rows of the candidate's shop: a model and Django-style filters (safe lookups only)."""
 
@@ -111,6 +120,21 @@ class RowQuery(CheckParams):
     exclude: dict[str, Any] = Field(default_factory=dict, description="Rows to leave out, same syntax as filter.")
     label: str | None = Field(default=None, description="Field naming a row in messages (default: order_no, title, "
                                                         "nickname or name).")
+    created: bool | str = Field(default=False,
+                                description="Only the candidate's own rows, those added in this attempt (absent "
+                                            "from the baseline): true for the row itself, or a forward relation "
+                                            "path (product) whose row must be new.")
+    fallback: list[Fallback] = Field(default_factory=list,
+                                     description="When filter finds no row: these filters, tried in order; the "
+                                                 "first that finds rows is used and the message says how.")
+    filter_label: str | None = Field(default=None, description="The filter in the candidate's words, for the "
+                                                               "message when a fallback was needed (商家编码 X).")
+    one_of: str | None = Field(default=None,
+                               description="When the rows belong to several of these — a forward relation path "
+                                           "(product), or id for the rows themselves — the candidate made the thing "
+                                           "more than once (published the product twice): each is scored on its "
+                                           "own and the best counts. The extra ones are collateral damage's "
+                                           "business, not every criterion's.")
 
     @field_validator("model")
     @classmethod
@@ -127,8 +151,10 @@ class RowQuery(CheckParams):
         except ShopNameError:
             return self
         problems = []
-        for where in ("filter", "exclude"):
-            for key, value in getattr(self, where).items():
+        wheres = [("filter", self.filter), ("exclude", self.exclude)]
+        wheres += [(f"fallback[{i}].filter", f.filter) for i, f in enumerate(self.fallback)]
+        for where, lookups in wheres:
+            for key, value in lookups.items():
                 try:
                     resolve_lookup(model, key)
                 except ShopNameError as exc:
@@ -143,6 +169,20 @@ class RowQuery(CheckParams):
                 resolve_field(model, self.label, allow_many=False)
             except ShopNameError as exc:
                 problems.append(f"label: {exc}")
+        if self.one_of and self.one_of != "id":
+            try:
+                target = resolve_field(model, self.one_of, allow_many=False)
+                if not target.field.is_relation:
+                    raise ShopNameError(_("%(path)s 不是关联字段") % {"path": self.one_of})
+            except ShopNameError as exc:
+                problems.append(f"one_of: {exc}")
+        if isinstance(self.created, str):
+            try:
+                target = resolve_field(model, self.created, allow_many=False)
+                if not target.field.is_relation:
+                    raise ShopNameError(_("%(path)s 不是关联字段") % {"path": self.created})
+            except ShopNameError as exc:
+                problems.append(f"created: {exc}")
         if problems:
             raise ValueError("；".join(problems))
         return self
@@ -157,13 +197,70 @@ def label_field(model, explicit: str | None) -> str:
 
 def select_rows(ctx, query: RowQuery, fields: list[str]) -> tuple[Any, str, list[dict[str, Any]]]:
     """(model, label field, rows as dicts with pk, the label and ``fields``), in id order."""
+    model, label, rows, _note = select_rows_found(ctx, query, fields)
+    return model, label, rows
+
+
+def _created_only(ctx, model, qs, created: bool | str):
+    """Leave out the rows (or the related rows) that were in the shop as handed out."""
+    if created is True:
+        return qs.exclude(pk__in=ctx.baseline_ids(model._meta.model_name))
+    related = resolve_field(model, created).field.related_model
+    return qs.exclude(**{f"{created}__pk__in": ctx.baseline_ids(related._meta.model_name)})
+
+
+def one_of_groups(model, query: RowQuery, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The rows split by ``query.one_of`` (in order of their first row); one group without it."""
+    if not query.one_of or not rows:
+        return [rows]
+    name = "pk" if query.one_of == "id" else query.one_of
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row.get(name), []).append(row)
+    return list(groups.values())
+
+
+def one_of_note(model, query: RowQuery, groups: list[list[dict[str, Any]]], best: int) -> str:
+    """找到 3 个商品，按最符合要求的一个（#12）评分."""
+    if query.one_of == "id":
+        what, pk = model_label(model), groups[best][0]["pk"]
+    else:
+        related = resolve_field(model, query.one_of).field.related_model
+        what, pk = model_label(related), groups[best][0].get(query.one_of)
+    return _("找到 %(n)d 个%(what)s，按其中最符合要求的一个（#%(pk)s）评分") % {"n": len(groups), "what": what, "pk": pk}
+
+
+def select_rows_found(ctx, query: RowQuery, fields: list[str]) -> tuple[Any, str, list[dict[str, Any]], str]:
+    """``select_rows`` plus how the rows were found: "" by the filter, else a message naming the
+    fallback that found them (the first of ``query.fallback`` that finds any row)."""
     model = shop_model(query.model)
     label = label_field(model, query.label)
-    qs = model.objects.for_sandbox(ctx.sandbox).filter(**query.filter)
-    if query.exclude:
-        qs = qs.exclude(**query.exclude)
-    wanted = list(dict.fromkeys(["pk", label, *fields]))
-    return model, label, list(qs.distinct().order_by("pk").values(*wanted))
+    grouped = [query.one_of] if query.one_of and query.one_of != "id" else []
+    wanted = list(dict.fromkeys(["pk", label, *fields, *grouped]))
+
+    def rows_for(where: dict[str, Any]) -> list[dict[str, Any]]:
+        qs = model.objects.for_sandbox(ctx.sandbox).filter(**where)
+        if query.exclude:
+            qs = qs.exclude(**query.exclude)
+        if query.created:
+            qs = _created_only(ctx, model, qs, query.created)
+        return list(qs.distinct().order_by("pk").values(*wanted))
+
+    rows = rows_for(query.filter)
+    if rows or not query.fallback:
+        return model, label, rows, ""
+    for fallback in query.fallback:
+        rows = rows_for(fallback.filter)
+        if rows:
+            what = model_label(model)
+            if query.filter_label:
+                note = _("没有找到%(wanted)s的%(what)s，按“%(how)s”找到 %(n)d 条") % {
+                    "wanted": query.filter_label, "what": what, "how": fallback.label, "n": len(rows)}
+            else:
+                note = _("按题目条件没有找到%(what)s，按“%(how)s”找到 %(n)d 条") % {
+                    "what": what, "how": fallback.label, "n": len(rows)}
+            return model, label, rows, note
+    return model, label, [], ""
 
 
 def row_name(model, label: str, row: dict[str, Any]) -> str:
@@ -237,16 +334,40 @@ class StateParams(RowQuery):
     count: CountExpect | None = Field(default=None, description="How many rows the filter must select.")
     partial: Literal["all_or_nothing", "per_row"] = Field(
         default="all_or_nothing", description="per_row: points × matching rows ÷ rows (or ÷ the count asked for).")
+    key: str | None = Field(default=None,
+                            description="Match the rows to ``keys`` by the meaning of this field: a JSON object by "
+                                        "the set of its values ({颜色: 白色, 尺码: M} = {尺码: M, 颜色: 白色}), a "
+                                        "list by its items, a text by its parts split at / × , 、 (白色 / M = M/白色); "
+                                        "each part compared tolerantly (XL = xl = ＸＬ).")
+    keys: list[str | list[str]] | None = Field(
+        default=None, description="The expected set, one key per expected row (a list of values in any order, or "
+                                  "a text such as 白色 / M). Scored against it: the denominator is the expected "
+                                  "rows, a missing one loses its share, each other row costs ``extra_cost``.")
+    extra_cost: Decimal = Field(default=Decimal(1), ge=0, max_digits=4, decimal_places=2,
+                                description="With keys: shares one unexpected row (a key not expected, or an "
+                                            "expected key twice) costs; 0 = other rows are not this criterion's "
+                                            "business (another criterion scores them).")
 
     @model_validator(mode="after")
     def _expect_paths(self) -> StateParams:
-        if not self.expect and self.count is None:
-            raise ValueError(_("state 检查至少需要 expect 或 count"))
+        if not self.expect and self.count is None and self.keys is None:
+            raise ValueError(_("state 检查至少需要 expect 或 count（或 keys）"))
+        if (self.key is None) != (self.keys is None):
+            raise ValueError(_("key 与 keys 须同时给出（按哪个字段、期望哪些行）"))
+        if self.keys is not None and self.count is not None:
+            raise ValueError(_("给出 keys 时不能再写 count：期望的行数就是 keys 的个数"))
+        if self.keys is not None and not self.keys:
+            raise ValueError(_("keys 不能为空"))
         try:
             model = shop_model(self.model)
         except ShopNameError:
             return self
         problems = []
+        if self.key is not None:
+            try:
+                resolve_field(model, self.key, allow_many=False)
+            except ShopNameError as exc:
+                problems.append(f"key: {exc}")
         for key in self.expect:
             try:
                 resolve_field(model, key, allow_many=False)
@@ -285,24 +406,44 @@ class StateCheck(CheckKind):
     Params = StateParams
 
     def run(self, ctx, params: StateParams) -> CheckResult:
-        model, label, rows = select_rows(ctx, params, list(params.expect))
+        fields = list(params.expect) + ([params.key] if params.key else [])
+        model, label, rows, found_by = select_rows_found(ctx, params, fields)
         choices = {key: choice_labels(model, key) for key in params.expect}
         wanted = {key: expected_value(exp, choices[key]) for key, exp in params.expect.items()}
-        bad: list[tuple[dict, list[str]]] = []
-        for row in rows:
+
+        def differences_of(row: dict[str, Any]) -> list[str]:
             differences = []
             for key, expect in params.expect.items():
                 if not compare(expect.op, wanted[key], row.get(key), strict=expect.strict):
                     differences.append(_("期望 %(field)s %(want)s，实际 %(got)s") % {
                         "field": field_label(model, key), "want": describe_expect(expect, wanted[key], choices[key]),
                         "got": shown(row.get(key), choices[key])})
+            return differences
+
+        groups = one_of_groups(model, params, rows)
+        results = [self._scored(ctx, params, model, label, group, found_by, differences_of, choices, wanted)
+                   for group in groups]
+        best = max(range(len(results)), key=lambda i: (results[i].score, -i))
+        result = results[best]
+        if len(groups) > 1:
+            result.message = one_of_note(model, params, groups, best) + "\n" + result.message
+        return result
+
+    def _scored(self, ctx, params: StateParams, model, label: str, rows: list[dict[str, Any]], found_by: str,
+                differences_of, choices, wanted) -> CheckResult:
+        """One group of rows (all of them, without ``one_of``) scored."""
+        if params.keys is not None:
+            return self._keyed(ctx, params, model, label, rows, found_by, differences_of, choices, wanted)
+        bad: list[tuple[dict, list[str]]] = []
+        for row in rows:
+            differences = differences_of(row)
             if differences:
                 bad.append((row, differences))
         good = len(rows) - len(bad)
         fraction, notes = fraction_for(len(rows), good, params.count, params.partial)
         score = Decimal(ctx.points) * fraction
         what = model_label(model)
-        lines = list(notes)
+        lines = ([found_by] if found_by else []) + list(notes)
         if not rows and not notes and fraction == 0:
             lines.append(_("没有找到符合条件的%(what)s记录") % {"what": what})
         for row, differences in bad[:MESSAGE_ROWS]:
@@ -326,6 +467,66 @@ class StateCheck(CheckKind):
         evidence = [{"kind": "rows", "model": params.model, "rows": [as_shown(row) for row in rows[:EVIDENCE_ROWS]]}]
         return CheckResult(score=min(score, Decimal(ctx.points)), max=ctx.points, message="\n".join(lines),
                            expected=expected, actual=actual, evidence=evidence)
+
+
+    def _keyed(self, ctx, params: StateParams, model, label: str, rows: list[dict[str, Any]], found_by: str,
+               differences_of, choices, wanted) -> CheckResult:
+        """The rows scored against the expected set ``keys``, matched by meaning (``key_parts``)."""
+        what = model_label(model)
+        expected = [(k, key_parts(k)) for k in params.keys]
+        by_key: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            by_key.setdefault(key_parts(row.get(params.key)), []).append(row)
+        matched: list[tuple[str, dict[str, Any]]] = []
+        missing: list[str] = []
+        for shown_key, parts in expected:
+            candidates = by_key.get(parts) or []
+            if candidates:
+                matched.append((_key_text(shown_key), candidates.pop(0)))
+            else:
+                missing.append(_key_text(shown_key))
+        extras = [row for group in by_key.values() for row in group]
+        extras.sort(key=lambda row: row["pk"])
+        bad = [(name, row, differences) for name, row in matched if (differences := differences_of(row))]
+        good = len(matched) - len(bad)
+        extra_cost = Decimal(params.extra_cost)
+        charged = extra_cost * len(extras)
+        if params.partial == "all_or_nothing":
+            fraction = Decimal(1) if good == len(expected) and not charged else Decimal(0)
+        else:
+            fraction = max(Decimal(good) - charged, Decimal(0)) / Decimal(len(expected))
+        lines = [found_by] if found_by else []
+        lines.append(_("%(good)d/%(n)d 个期望的%(what)s符合要求") % {"good": good, "n": len(expected), "what": what})
+        if missing:
+            lines.append(_("缺少%(what)s：%(keys)s") % {"what": what, "keys": "、".join(missing)})
+        for name, _row, differences in bad[:MESSAGE_ROWS]:
+            lines.append(f"{what} {name}：" + "；".join(differences))
+        if len(bad) > MESSAGE_ROWS:
+            lines.append(_("……另有 %(n)d 条%(what)s不符合") % {"n": len(bad) - MESSAGE_ROWS, "what": what})
+        if extras:
+            names = "、".join(display(row.get(label)) if label != "pk" else f"#{row['pk']}" for row in extras[:10])
+            if charged:
+                lines.append(_("多出%(what)s（题目没有要求）：%(names)s，每条扣一份") % {"what": what, "names": names})
+            else:
+                lines.append(_("另有%(what)s（不属本项）：%(names)s") % {"what": what, "names": names})
+        if not rows:
+            lines.append(_("没有找到符合条件的%(what)s记录") % {"what": what})
+
+        def as_shown(row: dict[str, Any]) -> dict[str, str]:
+            return {"row": row_name(model, label, row), **{k: shown(row.get(k), choices[k]) for k in params.expect}}
+
+        return CheckResult(
+            score=min(Decimal(ctx.points) * fraction, Decimal(ctx.points)), max=ctx.points, message="\n".join(lines),
+            expected={"model": params.model, "keys": [_key_text(k) for k in params.keys],
+                      "expect": {k: describe_expect(e, wanted[k], choices[k]) for k, e in params.expect.items()}},
+            actual={"rows": len(rows), "matching": good, "missing": missing,
+                    "extra": [row_name(model, label, row) for row in extras[:EVIDENCE_ROWS]],
+                    "mismatches": [as_shown(row) for _name, row, _d in bad[:EVIDENCE_ROWS]]},
+            evidence=[{"kind": "rows", "model": params.model, "rows": [as_shown(row) for row in rows[:EVIDENCE_ROWS]]}])
+
+
+def _key_text(key: str | list[str]) -> str:
+    return " / ".join(str(k) for k in key) if isinstance(key, list) else str(key)
 
 
 def _plain(value: Any) -> Any:

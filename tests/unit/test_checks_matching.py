@@ -121,3 +121,22 @@ def test_address_parts_reads_labelled_and_plain_formats():
     assert parts["detail"] == "仓前街道良睦路12号3号仓库"
     assert place_parts("上海市浦东新区") == ("上海市", None, "浦东新区")
     assert mobile_numbers("电话 +86 139-0000-1111 或 13800001111") == ["13900001111", "13800001111"]
+
+
+@pytest.mark.parametrize("a, b", [
+    ({"颜色": "白色", "尺码": "M"}, {"尺码": "m", "颜色": "白色"}),
+    ({"颜色": "白色", "尺码": "XL"}, "ＸＬ / 白色"),
+    (["白色", "2XL"], "白色×2xl"),
+    ("白色 / 1.5米床", "1.5米床,白色"),
+])
+def test_keys_by_meaning(a, b):
+    from autograder.matching import key_parts
+
+    assert key_parts(a) == key_parts(b)
+
+
+def test_keys_that_differ():
+    from autograder.matching import key_parts
+
+    assert key_parts({"颜色": "白色", "尺码": "XL"}) != key_parts({"颜色": "白色", "尺码": "XXL"})
+    assert key_parts(["白色", "M"]) != key_parts(["白色"])

@@ -171,3 +171,121 @@ def test_place_and_address_operators_accept_other_writings_only(shop):
     other = address.replace("12号3号", "12号4号")
     result = run_check("state", {**where, "expect": {"seller_memo": {"address": other}}}, shop, points="2")
     assert result.score == 0 and "期望 卖家备注 写明地址 周仓管" in result.message
+
+
+# -- keyed sets: rows matched by meaning and scored against the expected set -----------------------
+
+def _skus(sandbox, rows, *, specs=("颜色", "尺码"), code="K1", title="测试多规格"):
+    """A product with SKUs (values, price, stock), created straight in the table."""
+    from shop_sim.models import Sku
+
+    product = Product.objects.create(sandbox=sandbox, title=title, price=Decimal("1"), merchant_code=code)
+    for position, (values, price, stock) in enumerate(rows):
+        Sku.objects.create(sandbox=sandbox, product=product, spec_values=dict(zip(specs, values)),
+                           spec_label=" / ".join(values), price=Decimal(price), stock=stock, position=position)
+    return product
+
+
+KEYS = [["白色", "M"], ["白色", "L"], ["黑色", "M"], ["黑色", "L"]]
+
+
+def keyed(**extra):
+    return {"model": "sku", "filter": {"product__merchant_code": "K1"}, "key": "spec_values", "keys": KEYS,
+            "partial": "per_row", **extra}
+
+
+def test_keys_match_spec_values_in_any_order_case_and_width(shop):
+    _skus(shop, [(("m", "白色"), "99", 5), (("Ｌ", "白色"), "99", 5), (("M", "黑色"), "99", 5),
+                 (("l", "黑色"), "99", 5)], specs=("尺码", "颜色"))
+    result = run_check("state", keyed(expect={"price": "99.00"}), shop, points="4")
+    assert result.score == 4, result.message
+    assert "4/4 个期望的SKU符合要求" in result.message
+
+
+def test_the_denominator_is_the_expected_set_never_the_rows_that_exist(shop):
+    _skus(shop, [(("白色", "M"), "99", 5)])
+    result = run_check("state", keyed(expect={"price": "99"}), shop, points="4")
+    assert result.score == 1  # one of four expected SKUs
+    assert "缺少SKU：白色 / L、黑色 / M、黑色 / L" in result.message
+    assert result.actual["missing"] == ["白色 / L", "黑色 / M", "黑色 / L"]
+
+
+def test_extra_rows_cost_a_share_unless_they_are_not_this_criterions_business(shop):
+    _skus(shop, [(("白色", "M"), "99", 5), (("白色", "L"), "99", 5), (("黑色", "M"), "99", 5),
+                 (("黑色", "L"), "99", 5), (("白色", "XL"), "99", 5)])
+    matrix = run_check("state", keyed(), shop, points="4")
+    assert matrix.score == 3 and "多出SKU（题目没有要求）：白色 / XL" in matrix.message
+    price = run_check("state", keyed(expect={"price": "99"}, extra_cost=0), shop, points="4")
+    assert price.score == 4 and "另有SKU（不属本项）：白色 / XL" in price.message
+    strict = run_check("state", keyed(partial="all_or_nothing"), shop, points="4")
+    assert strict.score == 0
+
+
+def test_a_wrong_value_on_an_expected_row_costs_that_row(shop):
+    _skus(shop, [(("白色", "M"), "99", 5), (("白色", "L"), "89", 5), (("黑色", "M"), "99", 5),
+                 (("黑色", "L"), "99", 5)])
+    result = run_check("state", keyed(expect={"price": "99"}), shop, points="4")
+    assert result.score == 3
+    assert "SKU 白色 / L：期望 价格(元) 99，实际 89.00" in result.message
+
+
+@pytest.mark.parametrize("bad, where", [
+    ({"model": "sku", "key": "spec_values", "keys": KEYS, "count": {"eq": 4}}, "count"),
+    ({"model": "sku", "keys": KEYS}, "key"),
+    ({"model": "sku", "key": "spec_values", "keys": []}, "keys"),
+    ({"model": "sku", "key": "nope", "keys": KEYS}, "nope"),
+    ({"model": "sku", "count": {"min": 1}, "created": "price"}, "created"),
+    ({"model": "product", "count": {"min": 1}, "fallback": [{"filter": {"titel": "x"}, "label": "x"}]}, "titel"),
+])
+def test_keyed_and_fallback_params_that_are_refused(bad, where):
+    with pytest.raises(ValidationError) as info:
+        StateParams.model_validate(bad)
+    assert where in str(info.value)
+
+
+# -- finding the candidate's rows: created, fallback ------------------------------------------------
+
+def test_a_fallback_finds_the_rows_when_the_filter_does_not_and_says_how(shop):
+    _skus(shop, [(("白色", "M"), "99", 5)], code="K9", title="森屿连衣裙")
+    params = {"model": "product", "filter": {"merchant_code": "K1"}, "filter_label": "商家编码 K1",
+              "fallback": [{"filter": {"title__icontains": "森屿"}, "label": "标题含“森屿”"}],
+              "expect": {"merchant_code": "K1"}, "count": {"eq": 1}}
+    result = run_check("state", params, shop, points="1")
+    assert result.score == 0
+    assert "没有找到商家编码 K1的商品，按“标题含“森屿””找到 1 条" in result.message
+    assert "期望 商家编码 K1，实际 K9" in result.message
+    found = run_check("state", {**params, "expect": {"title": "森屿连衣裙"}}, shop, points="1")
+    assert found.score == 1
+
+
+def test_created_leaves_out_the_rows_of_the_shop_as_handed_out(shop):
+    from autograder.checks.state import StateCheck
+    from tests.unit.scenario_fixtures.helpers import check_ctx
+
+    old = Product.objects.for_sandbox(shop).first()
+    new = _skus(shop, [(("白色", "M"), "99", 5)], code="K1")
+    handed_out = Product.objects.for_sandbox(shop).exclude(pk=new.pk).values_list("pk", flat=True)
+    ctx = check_ctx(shop, points="1", _baseline={"product": {str(pk): {} for pk in handed_out}})
+    everything = StateParams.model_validate({"model": "product", "count": {"min": 1}, "created": True,
+                                             "filter": {"id__in": [old.pk, new.pk]}, "partial": "per_row"})
+    result = StateCheck().run(ctx, everything)
+    assert result.actual["rows"] == 1
+    skus = StateParams.model_validate({"model": "sku", "created": "product", "count": {"eq": 1}})
+    assert StateCheck().run(ctx, skus).score == 1
+    ctx_old_only = check_ctx(shop, points="1", _baseline={"product": {str(new.pk): {}}})
+    assert StateCheck().run(ctx_old_only, skus).score == 0
+
+
+def test_one_of_judges_the_best_of_several_attempts(shop):
+    _skus(shop, [(("白色", "M"), "89", 5)], code="K1", title="草稿")
+    _skus(shop, [(("白色", "M"), "99", 5), (("白色", "L"), "99", 5), (("黑色", "M"), "99", 5),
+                 (("黑色", "L"), "99", 5)], code="K1", title="正式")
+    products = {"model": "product", "filter": {"merchant_code": "K1"}, "expect": {"title": "正式"},
+                "count": {"eq": 1}}
+    assert run_check("state", products, shop, points="1").score == 0  # two rows, count 1: without one_of
+    best = run_check("state", {**products, "one_of": "id"}, shop, points="1")
+    assert best.score == 1 and "找到 2 个商品，按其中最符合要求的一个" in best.message
+    skus = run_check("state", keyed(expect={"price": "99"}, one_of="product"), shop, points="4")
+    assert skus.score == 4  # the draft's SKU is neither an extra nor a wrong price of the best listing
+    with pytest.raises(ValidationError):
+        StateParams.model_validate({"model": "sku", "count": {"min": 1}, "one_of": "price"})

@@ -151,3 +151,56 @@ def test_a_literal_text_and_extra_banned_words():
 def test_params_refused(bad):
     with pytest.raises(ValidationError):
         TextParams.model_validate(bad)
+
+
+# -- gates and keyword stuffing ---------------------------------------------------------------------
+
+GATED = {**RULES, "stuffing": True, "gate": ["length", "banned_words", "stuffing"]}
+
+
+def test_a_gate_rule_broken_scores_the_text_zero_and_says_why(shop):
+    set_subtitle(shop, "纯棉面料，全网最好，透气舒适")
+    result = run_check("text", GATED, shop, points="3")
+    assert result.score == 0
+    assert "禁用词不符合要求，本项不得分" in result.message
+    assert result.actual["results"][0]["gate_broken"] == ["banned_words"]
+
+
+def test_gate_rules_earn_no_share_the_others_share_the_points(shop):
+    set_subtitle(shop, "涤纶面料，吸汗舒适，四季百搭")  # one of the two keywords
+    assert run_check("text", GATED, shop, points="4").score == Decimal("2.00")
+    set_subtitle(shop, "纯棉面料，舒适透气，四季百搭")
+    assert run_check("text", GATED, shop, points="4").score == Decimal("4.00")
+
+
+def test_a_keyword_written_twice_is_stuffing(shop):
+    set_subtitle(shop, "纯棉透气纯棉T恤，透气纯棉")
+    stuffed = run_check("text", GATED, shop, points="3")
+    assert stuffed.score == 0
+    assert "关键词堆砌：“纯棉”出现 3 次、“透气/吸汗”出现 2 次" in stuffed.message
+    shared = run_check("text", {**RULES, "stuffing": True}, shop, points="4")
+    assert shared.score == Decimal("2.00")  # without a gate stuffing halves what the other rules earned
+    set_subtitle(shop, "纯棉")
+    thin = run_check("text", {**RULES, "stuffing": True}, shop, points="4")
+    plain = run_check("text", RULES, shop, points="4")
+    assert thin.score == plain.score  # not stuffing earns nothing by itself
+
+
+@pytest.mark.parametrize("bad", [
+    {"text": "x", "gate": ["length"]},                      # a gate on a rule that is not set
+    {"text": "x", "stuffing": True},                        # stuffing needs keywords
+    {"text": "x", "keywords": ["a"], "gate": ["spelling"]},
+])
+def test_gate_params_refused(bad):
+    with pytest.raises(ValidationError):
+        TextParams.model_validate(bad)
+
+
+def test_one_of_takes_the_best_text_of_several_rows(shop):
+    other = Product.objects.for_sandbox(shop).order_by("pk")[1]
+    other.merchant_code, other.subtitle = "FX-1", "全网最好"
+    other.save()
+    averaged = run_check("text", {**GATED, "gate": ["banned_words"]}, shop, points="2")
+    assert averaged.score == 1
+    best = run_check("text", {**GATED, "gate": ["banned_words"], "one_of": "id"}, shop, points="2")
+    assert best.score == 2 and "找到 2 个商品" in best.message

@@ -209,3 +209,65 @@ class TestOnARealShop:
         assert ctx.evidence_path("x.png") is None
         assert ctx.storefront_url("item/1/") == f"/s/{instance.sandbox.storefront_key}/item/1/"
         assert ctx.console_url("/orders/") == "/console/orders/"
+
+
+# -- one 处: a product with its SKUs; a limited number of new rows -----------------------------------
+
+CATALOG = {
+    "product": {"1": {"title": "纯棉T恤", "price": "59.00"}, "2": {"title": "加厚卫衣", "price": "129.00"}},
+    "sku": {"10": {"product_id": 1, "spec_label": "白色 / M", "price": "59.00"},
+            "11": {"product_id": 1, "spec_label": "白色 / L", "price": "59.00"},
+            "12": {"product_id": 2, "spec_label": "黑色 / L", "price": "129.00"}},
+}
+PER_PLACE = Scope(may_create=[{"model": "product", "max": 1}, "sku"], deduct=1, costs=[
+    {"model": "product", "change": "added", "deduct": 1, "severity": "moderate"},
+    {"model": "product", "deduct": 1, "severity": "moderate"},
+    {"model": "sku", "part_of": "product", "deduct": 1, "severity": "moderate"},
+    {"model": "sku", "change": "removed", "part_of": "product", "deduct": 1, "severity": "moderate"},
+])
+
+
+def catalog(**rows) -> dict:
+    current = {model: {pk: dict(row) for pk, row in table.items()} for model, table in CATALOG.items()}
+    for key, values in rows.items():
+        model, pk = key.rsplit("_", 1)
+        if values is None:
+            current[model].pop(pk)
+        else:
+            current[model].setdefault(pk, {}).update(values)
+    return current
+
+
+def test_a_product_edited_with_its_skus_is_one_change():
+    current = catalog(product_1={"price": "49.00"}, sku_10={"price": "49.00"}, sku_11={"price": "49.00"})
+    changes = collateral_diff(CATALOG, current, PER_PLACE)
+    assert [(c.model, c.pk, c.deduct) for c in changes] == [("product", 1, 1), ("sku", 10, 0), ("sku", 11, 0)]
+    assert changes[1].message.endswith("（与商品 #1 的改动计为一处）")
+    assert collateral_deduction(changes, PER_PLACE, cap=Decimal(20)) == 1
+
+
+def test_skus_of_two_products_are_two_changes_even_without_the_product_row():
+    current = catalog(sku_10={"price": "49.00"}, sku_12=None)
+    changes = collateral_diff(CATALOG, current, PER_PLACE)
+    assert [(c.model, c.pk, c.kind, c.deduct) for c in changes] == [("sku", 10, "changed", 1),
+                                                                   ("sku", 12, "removed", 1)]
+    assert collateral_deduction(changes, PER_PLACE, cap=Decimal(20)) == 2
+
+
+def test_new_rows_beyond_the_limit_are_collateral():
+    one = catalog(product_3={"title": "新款连衣裙"}, sku_13={"product_id": 3})
+    assert collateral_diff(CATALOG, one, PER_PLACE) == []
+    two = catalog(product_3={"title": "新款连衣裙"}, product_4={"title": "新款连衣裙（重复）"})
+    [change] = collateral_diff(CATALOG, two, PER_PLACE)
+    assert (change.model, change.pk, change.kind, change.deduct) == ("product", 4, "added", 1)
+    assert change.message == "新增了商品「新款连衣裙（重复）」（#4），本题只要求新增 1 条商品（较重，扣 1 分）"
+
+
+def test_limits_and_part_of_are_validated():
+    with pytest.raises(ValueError):
+        Scope(deduct=1, costs=[{"model": "sku", "part_of": "price", "deduct": 1}])
+    with pytest.raises(ValueError):
+        Scope(deduct=1, costs=[{"model": "sku", "part_of": "sandbox", "deduct": 1}])
+    with pytest.raises(ValueError):
+        Scope(may_create=[{"model": "product", "max": -1}])
+    assert Scope(may_create=["sku", {"model": "product", "max": 2}]).create_limits() == {"sku": None, "product": 2}

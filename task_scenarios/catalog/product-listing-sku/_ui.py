@@ -2,16 +2,34 @@
 
 Fields are found by their labels (the SKU rows by "<规格> 价格" / "<规格> 库存"), the matrix is
 generated with 生成SKU表 and filled with 批量填充 before the one differently priced SKU is changed,
-and the run waits for the 发布成功 message. A mutant calls ``publish`` with the one thing it gets
+and the run waits for the 发布成功 message. The main image is downloaded from 文件中心 (下发文件) first,
+as a candidate gets it. A mutant calls ``publish`` with the one thing it gets
 wrong.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+
+def download(ctx, name: str) -> Path:
+    """A supplier picture, downloaded from 文件中心 (下发文件) as the candidate gets it."""
+    page = ctx.page
+    page.goto(ctx.console_url("files/"))
+    with page.expect_download() as info:
+        page.get_by_role("link", name=f"下载 {name}", exact=True).click()
+    target = ctx.tmp_path / name
+    info.value.save_as(target)
+    return target
+
 
 def publish(ctx, *, title: str | None = None, set_special_price: bool = True, status: str = "立刻上架（出售中）",
-            shipping_template: str | None = None, material: bool = True) -> None:
+            shipping_template: str | None = None, material: bool = True, merchant_code: str | None = None,
+            values2: list[str] | None = None, image: str | None = None, picture: bool = True) -> None:
     p, page, expect = ctx.params, ctx.page, ctx.expect
+    main_picture = download(ctx, image or p["main_image"]) if picture else None
+    values2 = values2 or p["values2"]
+    sku_count = len(p["values1"]) * len(values2)
     page.goto(ctx.console_url("products/new/"))
     expect(page.get_by_role("heading", name="发布宝贝", level=1)).to_be_visible()
 
@@ -26,9 +44,9 @@ def publish(ctx, *, title: str | None = None, set_special_price: bool = True, st
     page.get_by_label("规格一名称").fill(p["spec1"])
     page.get_by_label("规格一的值").fill(",".join(p["values1"]))
     page.get_by_label("规格二名称").fill(p["spec2"])
-    page.get_by_label("规格二的值").fill(",".join(p["values2"]))
+    page.get_by_label("规格二的值").fill(",".join(values2))
     page.get_by_role("button", name="生成SKU表").click()
-    expect(page.locator("#sku-matrix caption")).to_contain_text(f"共 {p['sku_count']} 个组合")
+    expect(page.locator("#sku-matrix caption")).to_contain_text(f"共 {sku_count} 个组合")
 
     page.get_by_label("批量价格").fill(p["price"])
     page.get_by_label("批量库存").fill(str(p["stock"]))
@@ -36,8 +54,9 @@ def publish(ctx, *, title: str | None = None, set_special_price: bool = True, st
     if set_special_price:
         page.get_by_label(f"{p['special_sku']} 价格", exact=True).fill(p["special_price"])
 
-    page.get_by_label("商家编码").fill(p["merchant_code"])
-    page.get_by_label("上传主图").set_input_files(ctx.asset_path(p["main_image"]))
+    page.get_by_label("商家编码").fill(merchant_code or p["merchant_code"])
+    if main_picture is not None:
+        page.get_by_label("上传主图").set_input_files(main_picture)
     page.get_by_label("运费模板").select_option(label=shipping_template or p["shipping_template"])
     page.get_by_label("上架设置").select_option(label=status)
     page.get_by_role("button", name="发布", exact=True).click()

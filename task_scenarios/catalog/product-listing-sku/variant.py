@@ -2,14 +2,20 @@
 two sale specs and their values, the price table (one SKU priced differently), the stock, the
 merchant code, the attributes, and which of two new shipping templates to use.
 
-setup() makes sure the category exists and adds the two shipping templates (the right one and a
-look-alike); the product itself is the candidate's work, so a blank attempt has none.
+setup() hands out the supplier's two pictures in the shop's 文件中心 (下发文件; the instructions page
+lists them with download links), makes sure the category exists and adds the two shipping templates
+(the right one and a look-alike); the product itself is the candidate's work, so a blank attempt has
+none.
+
+The SKUs are graded by their spec values, not by how a label is spelt (``sku_keys``: each SKU as its
+two values, in no particular order), so 尺码 entered before 颜色 is the same table.
 """
 
 from decimal import Decimal
 
 from shop_sim.models import Category, ShippingTemplate
 from shop_sim.services.catalog import ShippingTemplateData, category_create, shipping_template_create
+from shop_sim.services.files import shopfile_provide
 
 # Invented brands (no generated product or subtitle contains one): the storefront search for the
 # brand finds the candidate's product and nothing else.
@@ -76,11 +82,13 @@ def derive(rng):
     start = rng.randint(0, len(kind["values2"]) - n2)
     values2 = list(kind["values2"][start:start + n2])  # a run of sizes (S–L), in the table's order
     labels = [f"{a} / {b}" for a in values1 for b in values2]
+    keys = [[a, b] for a in values1 for b in values2]
     low, high = kind["price"]
     ending = rng.choice(("00", "90"))
     base = rng.randint(low, high)
     special_price = base + rng.choice((10, 20, 30, 40))
-    special = rng.choice(labels)
+    special_index = rng.randrange(len(labels))
+    special = labels[special_index]
     stock = rng.randrange(30, 205, 5)
     tpl_use, tpl_other = rng.sample(TEMPLATES, 2)
     year = 2026
@@ -104,6 +112,11 @@ def derive(rng):
         "sku_count": len(labels),
         "price": _price(base, ending),
         "special_sku": special,
+        # SKUs by meaning: the two spec values of each (for the rubric's keyed sets)
+        "sku_keys": keys,
+        "special_key": keys[special_index],
+        "regular_keys": [k for i, k in enumerate(keys) if i != special_index],
+        "regular_count": len(keys) - 1,
         "special_price": _price(special_price, ending),
         "stock": stock,
         "total_stock": stock * len(labels),
@@ -116,6 +129,9 @@ def derive(rng):
 
 
 def setup(ctx, params):
+    # The supplier's pictures the instructions name: the candidate downloads them from 文件中心 (下发文件).
+    for name in (params["main_image"], params["image_distractor"]):
+        shopfile_provide(sandbox=ctx.sandbox, actor=ctx.actor, name=name, data=ctx.asset_path(name).read_bytes())
     top = ctx.objects(Category).filter(name=params["category_top"], parent__isnull=True).first()
     if top is None:
         top = category_create(sandbox=ctx.sandbox, actor=ctx.actor, name=params["category_top"])

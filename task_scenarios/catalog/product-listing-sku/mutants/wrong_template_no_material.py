@@ -3,7 +3,7 @@
 import importlib.util
 from pathlib import Path
 
-LOSES = ["product_info"]
+LOSES = ["material_attribute", "shipping_template"]
 
 _spec = importlib.util.spec_from_file_location("_product_listing_ui", Path(__file__).resolve().parents[1] / "_ui.py")
 ui = importlib.util.module_from_spec(_spec)
