@@ -52,7 +52,7 @@ test: setup
 verify: setup
 	@rm -rf $(VERIFY_DB) $(VERIFY_DB)-wal $(VERIFY_DB)-shm var/verify-media
 	@$(VERIFY_ENV) $(PY) manage.py migrate --no-input -v0
-	@$(VERIFY_ENV) $(PY) manage.py scenarios verify $(SCENARIOS)
+	@$(VERIFY_ENV) $(PY) manage.py scenarios verify --require-personas $(SCENARIOS)
 
 # The services suite: its own tests plus the core flows again, on PostgreSQL + the Redis layer.
 SERVICES_FLOWS := tests/unit/test_isolation.py tests/unit/test_orders_services.py \

@@ -33,7 +33,7 @@ def test_catalog_scenario_verifies(folder, live_server_url, pool, settings):
     out, err = io.StringIO(), io.StringIO()
     try:
         code = verify_command([str(folder)], stdout=out, stderr=err, base_url=live_server_url, pool=pool,
-                              personas="rotate")
+                              personas="rotate", require_personas=True)
     finally:
         for key in Sandbox.objects.filter(pk__gt=newest).values_list("storefront_key", flat=True):
             shutil.rmtree(Path(settings.MEDIA_ROOT) / "shops" / key, ignore_errors=True)

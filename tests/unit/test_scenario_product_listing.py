@@ -1,6 +1,6 @@
 """product-listing-sku v2: the faults examiners found (issue "Scores a fair examiner would sign") are
 gone — SKUs keyed by their spec values, sets scored against the expected SKUs, the merchant code
-graded without losing the product, banned words and stuffing gating the title, the supplier pictures
+graded without losing the product, banned words and the length gating the title, the supplier pictures
 handed out, and collateral damage priced per 处.
 
 The product is published through the shop's services (unit tests have no browser), so the page
@@ -138,15 +138,15 @@ def test_a_banned_word_in_the_title_loses_the_title(scenario, instance, suffix):
     assert "不得分" in report.criterion("title_copy").result.message
 
 
-def test_a_stuffed_title_loses_the_stuffing_share_and_a_thin_one_is_scored_by_its_keywords(scenario, instance):
-    # The instructions ask for the keywords and warn about banned words and the length; they do not
-    # forbid repeating a keyword, so stuffing costs its share (half the title) without zeroing it.
+def test_a_title_is_scored_by_its_keywords_and_repeating_one_is_no_fault_here(scenario, instance):
+    # The instructions ask for the keywords and the length and warn about banned words; they say
+    # nothing against repeating a word, so a title that repeats a keyword loses nothing for it.
     p = instance.params
-    stuffed = f"{p['brand']}{p['noun']}{p['material']}{p['style']}{p['noun']}{p['noun']}"
-    publish(instance, title=stuffed)
+    repeated = f"{p['brand']}{p['noun']}{p['material']}{p['style']}{p['noun']}{p['brand']}"
+    publish(instance, title=repeated)
     report, scores = graded(scenario, instance)
-    assert scores["title_copy"] == Decimal("1.5")
-    assert "关键词堆砌" in report.criterion("title_copy").result.message
+    assert scores["title_copy"] == Decimal("3.00")
+    assert "堆砌" not in report.criterion("title_copy").result.message
     Product.objects.for_sandbox(instance.sandbox).filter(merchant_code=p["merchant_code"]).update(
         title=f"{p['brand']}{p['noun']}")
     _report, scores = graded(scenario, instance)

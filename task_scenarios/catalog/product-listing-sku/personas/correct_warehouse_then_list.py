@@ -10,7 +10,7 @@ import importlib.util
 from pathlib import Path
 
 # the helpers this scenario's personas share (personas/_shared.py is not a persona)
-_spec = importlib.util.spec_from_file_location(f"_shared_{Path(__file__).parent.name}", Path(__file__).with_name("_shared.py"))
+_spec = importlib.util.spec_from_file_location(f"_shared_b_{Path(__file__).parent.name}", Path(__file__).with_name("_shared_b.py"))
 _shared = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_shared)
 globals().update({name: value for name, value in vars(_shared).items() if not name.startswith("__")})
