@@ -42,7 +42,7 @@ def _model(object_type: str):
         return None
 
 
-def _field(object_type: str, key: str):
+def model_field(object_type: str, key: str):
     model = _model(object_type)
     if model is None or not key:
         return None
@@ -63,7 +63,7 @@ def object_label(object_type: str, object_id: int | None) -> str:
 
 
 def field_label(object_type: str, key: str) -> str:
-    field = _field(object_type, key)
+    field = model_field(object_type, key)
     if field is not None and getattr(field, "verbose_name", None):
         return str(field.verbose_name)
     return key
@@ -128,7 +128,7 @@ def event_changes(object_type: str, before: Any, after: Any) -> list[tuple[str, 
     for key in dict.fromkeys([*before, *after]):
         if key in before and key in after and before[key] == after[key]:
             continue
-        field = _field(object_type, key)
+        field = model_field(object_type, key)
         old = value_text(before.get(key), field=field) if key in before else ""
         new = value_text(after.get(key), field=field) if key in after else "—"
         rows.append((field_label(object_type, key) if key else "", old, new))

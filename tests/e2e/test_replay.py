@@ -103,7 +103,7 @@ def test_candidate_is_recorded_and_examiner_replays_without_running_the_payload(
     expect(replayed.locator("body")).not_to_be_empty()
 
     # the journal: click the product update; the player's clock moves there and the row is marked
-    row = page.locator("#journal .journal-row", has=page.locator(".action", has_text="product.update")).first
+    row = page.locator("#journal .journal-row", has=page.locator(".action", has_text="编辑宝贝")).first
     row.get_by_role("button").click()
     expect(row).to_have_attribute("aria-current", "true")
     jumped = int(player.get_attribute("data-jumped-to"))
