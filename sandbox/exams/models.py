@@ -112,8 +112,12 @@ class ExamPart(models.Model):
         """The part's name as pages and exports show it: the paper's own title, or — when the paper left
         it blank or kept the scenario's default (its Chinese title) — the scenario's title in the page's
         language. Never the slug: a part whose scenario left the catalog reads as 第 n 题."""
+        from django.utils.translation import get_language
+
         from sandbox.practice.selectors import catalog_entry, localized
 
+        if self.title and not (get_language() or "").startswith("en"):
+            return self.title  # the paper's own (Chinese) title: no catalog read on every console page
         entry = catalog_entry(self.scenario_slug)
         if entry is not None and entry.loads:
             spec_title = entry.scenario.spec.title

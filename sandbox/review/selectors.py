@@ -361,11 +361,19 @@ def publish_blockers(exam: Exam, lines) -> list[str]:
     parts = {p.pk: part_label(p) for p in all_parts}
     slugs = {p.pk: p.scenario_slug for p in all_parts}
 
+    named: dict[tuple[int, str], str] = {}
+
+    def name(task, cid: str) -> str:
+        key = (task.part_id, cid)
+        if key not in named:
+            named[key] = criterion_title(slugs.get(task.part_id, ""), cid)
+        return named[key]
+
     def titles(task) -> str:
-        return "、".join(criterion_title(slugs.get(task.part_id, ""), cid) for cid in task.manual_pending)
+        return "、".join(name(task, cid) for cid in task.manual_pending)
 
     def unjudged(task) -> str:
-        return "、".join(criterion_title(slugs.get(task.part_id, ""), cid) for cid in task.not_evaluated)
+        return "、".join(name(task, cid) for cid in task.not_evaluated)
 
     problems = []
     for line in lines:

@@ -154,11 +154,14 @@ def exam_statistics(exam: Exam) -> ExamStats:
                 earned = _criterion_points(criterion, score.attempt_id, manual)
                 if earned is None:
                     continue
-                entry = per_criterion.setdefault(criterion["id"], {
-                    # the scenario's name for the criterion, shared by every variant (never one
-                    # candidate's rendered description, never the id)
-                    "title": criterion_title(part.scenario_slug, criterion["id"]), "kind": criterion.get("kind", ""),
-                    "max": float(Decimal(str(criterion.get("points", "0")))), "scores": [], "ranks": []})
+                entry = per_criterion.get(criterion["id"])
+                if entry is None:
+                    entry = per_criterion[criterion["id"]] = {
+                        # the scenario's name for the criterion, shared by every variant (never one
+                        # candidate's rendered description, never the id)
+                        "title": criterion_title(part.scenario_slug, criterion["id"]),
+                        "kind": criterion.get("kind", ""),
+                        "max": float(Decimal(str(criterion.get("points", "0")))), "scores": [], "ranks": []}
                 entry["scores"].append(earned)
                 entry["ranks"].append(float(score.earned))
         criteria = [_item(key=cid, title=e["title"], kind=e["kind"], scores=e["scores"], max_points=e["max"],

@@ -94,6 +94,9 @@ def test_candidate_is_recorded_and_examiner_replays_without_running_the_payload(
     expect(page.get_by_role("heading", name=re.compile("张三丰"))).to_be_visible()
     player = page.locator("#player")
     expect(player).to_have_attribute("data-state", "ready", timeout=20_000)
+    # the player's controls speak the page's language: no English "skip inactive" in the Chinese UI
+    expect(page.locator("#player .rr-controller .switch .label")).to_have_text("跳过无操作的时段")
+    expect(page.locator("#player .rr-controller")).not_to_contain_text("skip inactive")
     frame = page.locator("#player iframe")
     expect(frame).to_have_count(1)
     sandbox_attr = frame.get_attribute("sandbox")
