@@ -12,6 +12,7 @@ Where a value may come from the variant, the type says so: ``int | Placeholder``
 from __future__ import annotations
 
 import copy
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -317,11 +318,37 @@ class Criterion(StrictModel):
                     description="Unique within the scenario: a lowercase slug (a-z, 0-9, _), starting with a letter.")
     points: Decimal = Field(gt=0, max_digits=6, decimal_places=2, description="Points, > 0, at most 2 decimals.")
     description: LocalizedText = Field(description="What the candidate must have done; may use {{ params.name }}.")
+    title: LocalizedText | None = Field(
+        default=None, description="A short name without variant values, for tables that list the criterion "
+                                  "across candidates (statistics, exports, marking lists); no {{ params }}. "
+                                  "Absent: the description with its variant values left out.")
     check: CheckSpec = Field(description="How it is checked: kind plus that kind's parameters (templated per variant).")
     requires: list[str] = Field(default_factory=list,
                                 description="Criteria this one builds on: its points count only when every one "
                                             "of them earned its full points (e.g. shipping by the new address "
                                             "requires the address change).")
+
+
+    @field_validator("title")
+    @classmethod
+    def _title_has_no_params(cls, value: LocalizedText | None) -> LocalizedText | None:
+        if value is not None and ("{{" in value.zh or "{{" in value.en):
+            raise ValueError(_("title 是各变体共用的名称，不能含 {{ params }}"))
+        return value
+
+    def generic_title(self) -> LocalizedText:
+        """The criterion's name as every candidate's variant shares it: ``title``, else the description
+        with each ``{{ … }}`` left out as “…”."""
+        if self.title is not None:
+            return self.title
+        return LocalizedText(zh=_strip_params(self.description.zh), en=_strip_params(self.description.en))
+
+
+_PARAM_RE = re.compile(r"\{\{.*?\}\}")
+
+
+def _strip_params(text: str) -> str:
+    return _PARAM_RE.sub("…", text).strip() or text
 
 
 class ChangelogEntry(StrictModel):

@@ -61,3 +61,14 @@ def pytest_collection_modifyitems(items):
     """Browser tests last: Playwright's sync API keeps an event loop in the main thread for the
     rest of the session, and async_to_sync (Channels' WebSocket tests) refuses to run beside it."""
     items.sort(key=lambda item: "/tests/e2e/" in str(item.fspath))
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request through LocaleMiddleware leaves its language active on the thread; the next test
+    starts in the project's default (zh-hans) whatever the one before asked for."""
+    yield
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)

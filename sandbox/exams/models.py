@@ -105,7 +105,32 @@ class ExamPart(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.exam} · {self.position}. {self.title or self.scenario_slug}"
+        return f"{self.exam} · {self.position}. {self.display_title}"
+
+    @property
+    def display_title(self) -> str:
+        """The part's name as pages and exports show it: the paper's own title, or — when the paper left
+        it blank or kept the scenario's default (its Chinese title) — the scenario's title in the page's
+        language. Never the slug: a part whose scenario left the catalog reads as 第 n 题."""
+        from django.utils.translation import get_language
+
+        from sandbox.practice.selectors import catalog_entry, localized
+
+        if self.title and not (get_language() or "").startswith("en"):
+            return self.title  # the paper's own (Chinese) title: no catalog read on every console page
+        entry = catalog_entry(self.scenario_slug)
+        if entry is not None and entry.loads:
+            spec_title = entry.scenario.spec.title
+            if not self.title or self.title == spec_title.zh[:100]:
+                return localized(spec_title)
+        return self.title or _("第 %(n)d 题") % {"n": self.position}
+
+    @property
+    def scenario_title(self) -> str:
+        """The catalog scenario's title in the page's language (the slug only if it left the catalog)."""
+        from sandbox.practice.selectors import scenario_title
+
+        return scenario_title(self.scenario_slug)
 
 
 class Registration(models.Model):
@@ -197,6 +222,40 @@ class SittingTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sitting} · {self.part}"
+
+
+class SittingAction(models.TextChoices):
+    """Every ``SittingEvent.action`` with how a person reads it (the exam half of the journal's
+    vocabulary; the shop half is ``shop_sim.models.ShopAction``). The stored codes never change."""
+
+    STARTED = "started", _("开始考试")
+    TASK_SUBMITTED = "task_submitted", _("提交本题")
+    SUBMITTED = "submitted", _("交卷")
+    AUTO_SUBMITTED = "auto_submitted", _("到时自动交卷")
+    EXTRA_TIME = "extra_time", _("延长时间")
+    LOGIN_UNLOCK = "login_unlock", _("解除登录锁定")
+    RESULTS_PUBLISHED = "results_published", _("发布成绩")
+    REGRADE_REQUESTED = "regrade_requested", _("申请重新评分")
+    MANUAL_SCORED = "manual_scored", _("人工评分")
+    CRITERION_SETTLED = "criterion_settled", _("核定评分项")
+    REVIEW_FILED = "review_filed", _("申请成绩复核")
+    SCORE_REVIEW_RESOLVED = "score_review_resolved", _("处理成绩复核")
+
+    @classmethod
+    def label_of(cls, code: str) -> str:
+        try:
+            return str(cls(code).label)
+        except ValueError:
+            return code
+
+
+# How the keys of an exam event's ``detail`` read.
+SITTING_DETAIL_LABELS = {
+    "deadline": _("截止时间"), "parts": _("试题"), "part": _("试题"), "attempt": _("作答"),
+    "tasks": _("题数"), "minutes": _("分钟"), "reason": _("原因"), "preview": _("试评"),
+    "after_version": _("报告版本"), "report_version": _("报告版本"), "criterion": _("评分项"),
+    "level": _("等级"), "points": _("得分"), "review": _("复核申请"), "outcome": _("结果"),
+}
 
 
 class SittingEvent(models.Model):

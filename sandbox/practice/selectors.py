@@ -29,6 +29,35 @@ from .models import PracticePublication, TrainingClass
 PRACTICE = Attempt.Mode.PRACTICE
 
 
+def localized(text) -> str:
+    """A scenario text ({zh, en} dict as reports store it, or the schema's LocalizedText) in the
+    page's language; English falls back to Chinese when a text has no English."""
+    if text is None:
+        return ""
+    if isinstance(text, dict):
+        zh, en = text.get("zh"), text.get("en")
+    elif hasattr(text, "zh"):
+        zh, en = text.zh, getattr(text, "en", "")
+    else:
+        return str(text)
+    english = (get_language() or "").startswith("en")
+    return str((en if english and en else zh) or "")
+
+
+def scenario_title(slug: str) -> str:
+    """The catalog scenario's title in the page's language; the slug only when it is not in the catalog."""
+    entry = catalog_entry(slug)
+    return entry.title if entry is not None else slug
+
+
+def criterion_title(slug: str, criterion_id: str, fallback=None) -> str:
+    """A criterion by its generic name, never its id: the scenario's title for it, else ``fallback``
+    (e.g. the report's description, in the page's language), else the id."""
+    entry = catalog_entry(slug)
+    title = entry.criterion_title(criterion_id) if entry is not None else None
+    return title or localized(fallback) or criterion_id
+
+
 # -- the catalog -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -47,8 +76,17 @@ class CatalogEntry:
     def title(self) -> str:
         if self.scenario is None:
             return self.slug
-        title = self.scenario.spec.title
-        return title.en if (get_language() or "").startswith("en") and title.en else title.zh
+        return localized(self.scenario.spec.title)
+
+    def criterion_title(self, criterion_id: str) -> str | None:
+        """The rubric criterion's generic name (its ``title``, shared by every variant) in the page's
+        language; None when this scenario has no such criterion (or does not load)."""
+        if self.scenario is None:
+            return None
+        for criterion in self.scenario.spec.rubric:
+            if criterion.id == criterion_id:
+                return localized(criterion.generic_title())
+        return None
 
     @property
     def spec(self):

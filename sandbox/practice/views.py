@@ -18,7 +18,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -80,10 +79,7 @@ def _storefront_url(sandbox) -> str:
 
 
 def _localized(text) -> str:
-    if isinstance(text, dict):
-        english = (get_language() or "").startswith("en")
-        return (text.get("en") if english and text.get("en") else text.get("zh")) or ""
-    return str(text or "")
+    return selectors.localized(text)
 
 
 def _pretty(value) -> str:

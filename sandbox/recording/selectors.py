@@ -12,9 +12,11 @@ from typing import Any
 from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
-from sandbox.exams.models import Sitting, SittingEvent, SittingTask
+from sandbox.exams.models import SITTING_DETAIL_LABELS, Sitting, SittingAction, SittingEvent, SittingTask
 from sandbox.exams.selectors import sandbox_exam_task
 from sandbox.runtime.models import Attempt
+
+from shop_sim.selectors import journal
 
 from .models import RecordingChunk
 
@@ -114,27 +116,31 @@ class JournalRow:
     ts: int  # on the recording's clock (ms since the epoch)
     source: str  # "shop" | "exam"
     actor: str
-    action: str
-    object: str
-    changes: list[tuple[str, str, str]]  # (field, before, after)
+    action: str  # the stored code (order.address_update, started …)
+    object: str  # as a person reads it: 订单 #12
+    changes: list[tuple[str, str, str]]  # (field label, before, after), values as the back office shows them
+    label: str = ""  # the action's label in the page's language
+
+    @property
+    def action_label(self) -> str:
+        return self.label or self.action
 
 
-VALUE_CHARS = 60
+def _detail_text(task: SittingTask, key: str, value: Any) -> str:
+    """An exam event's detail value in words: scenarios and criteria by title, an outcome by its
+    label, times in the site's time zone."""
+    from sandbox.exams.models import ScoreReview
+    from sandbox.practice.selectors import criterion_title, scenario_title
+    from shop_sim.selectors.journal import value_text
 
-
-def _text(value: Any) -> str:
-    if value is None:
-        return "—"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= VALUE_CHARS else text[:VALUE_CHARS] + "…"
-
-
-def _changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
-    before = before if isinstance(before, dict) else ({} if before is None else {"": before})
-    after = after if isinstance(after, dict) else ({} if after is None else {"": after})
-    keys = list(dict.fromkeys([*before, *after]))
-    return [(key, _text(before.get(key)), _text(after.get(key))) for key in keys
-            if before.get(key) != after.get(key) or key not in before or key not in after]
+    if key in ("part", "parts"):
+        slugs = value if isinstance(value, list) else [value]
+        return "、".join(scenario_title(str(slug)) for slug in slugs)
+    if key == "criterion" and isinstance(value, str):
+        return criterion_title(task.part.scenario_slug, value)
+    if key == "outcome" and value in ScoreReview.Outcome.values:
+        return str(ScoreReview.Outcome(value).label)
+    return value_text(value)
 
 
 @dataclass(frozen=True)
@@ -163,11 +169,13 @@ def journal_rows(task: SittingTask, *, offset_ms: int = 0, anonymous: str = "") 
         return anonymous if actor == username else actor
 
     rows = [JournalRow(at=e.at, ts=ts(e.at), source="shop", actor=who(e.actor), action=e.action,
-                       object=f"{e.object_type} #{e.object_id}" if e.object_id is not None else e.object_type,
-                       changes=_changes(e.before, e.after))
+                       label=journal.action_label(e.action), object=journal.object_label(e.object_type, e.object_id),
+                       changes=journal.event_changes(e.object_type, e.before, e.after))
             for e in ShopEvent.objects.filter(sandbox_id=task.attempt.instance.sandbox_id).order_by("at", "id")]
-    rows += [JournalRow(at=e.at, ts=ts(e.at), source="exam", actor=who(e.actor), action=e.action, object="",
-                        changes=[(k, "", _text(v)) for k, v in (e.detail or {}).items()])
+    rows += [JournalRow(at=e.at, ts=ts(e.at), source="exam", actor=who(e.actor), action=e.action,
+                        label=SittingAction.label_of(e.action), object="",
+                        changes=[(str(SITTING_DETAIL_LABELS.get(k, k)), "", _detail_text(task, k, v))
+                                 for k, v in (e.detail or {}).items()])
              for e in SittingEvent.objects.filter(sitting_id=task.sitting_id).order_by("at", "id")]
     if anonymous:
         rows = [replace(r, changes=[tuple(text.replace(username, anonymous) for text in change)
@@ -197,10 +205,17 @@ class StateChange:
     fields: list[tuple[str, str, str]]  # (field label, before, after)
 
 
+def _state_value(model: str, name: str, row: dict | None) -> str:
+    """A snapshot value as the back office shows it (a choice's label, a local time, ¥ with two decimals)."""
+    if row is None:
+        return "—"
+    return journal.value_text(row.get(name), field=journal.model_field(model, name))
+
+
 def state_changes(task: SittingTask) -> list[StateChange]:
     """The sandbox now vs. the scenario's starting state, every change (the grader's collateral
     diff with a scope that allows nothing, so nothing is filtered out)."""
-    from autograder.collateral import _field_label, _model_label, _row_label, _short, collateral_diff
+    from autograder.collateral import _field_label, _model_label, _row_label, collateral_diff
     from task_scenarios.schema import Scope
     from task_scenarios.snapshot import shop_snapshot
 
@@ -210,8 +225,8 @@ def state_changes(task: SittingTask) -> list[StateChange]:
     for change in collateral_diff(baseline, current, Scope()):
         pk = str(change.pk)
         old, new = baseline.get(change.model, {}).get(pk), current.get(change.model, {}).get(pk)
-        fields = [(_field_label(change.model, name), _short(old.get(name)), _short(new.get(name)))
-                  for name in change.fields]
+        fields = [(_field_label(change.model, name), _state_value(change.model, name, old),
+                   _state_value(change.model, name, new)) for name in change.fields]
         out.append(StateChange(model=_model_label(change.model), row=_row_label(new or old, pk),
                                kind=change.kind, fields=fields))
     return out

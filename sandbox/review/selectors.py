@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy
 from sandbox.accounts.throttling import PASSWORD, TICKET, identities_limited
 from sandbox.exams.models import Exam, ManualScore, Registration, RegradePreview, ScoreReview, Sitting, SittingTask
 from sandbox.exams.scores import latest_reports, manual_latest
-from sandbox.practice.views import _localized as localized  # a report's {zh, en} text in the page's language
+from sandbox.practice.selectors import criterion_title
+from sandbox.practice.selectors import localized  # a report's {zh, en} text in the page's language
 from sandbox.runtime.models import Attempt, AttemptReport
 from shop_sim.models import ShopEvent
 
@@ -31,8 +32,15 @@ GRADED = gettext_lazy("已评分")
 PROVISIONED = "sandbox.provision"  # the shop being built is not the candidate's work
 
 
+def report_criterion_title(report: dict | None, item: dict) -> str:
+    """A report's criterion by the name every candidate's variant shares (the scenario's title for
+    it, in the page's language), not its id and not this candidate's variant text."""
+    slug = ((report or {}).get("scenario") or {}).get("slug", "")
+    return criterion_title(slug, item.get("id", ""), fallback=item.get("description"))
+
+
 def part_label(part) -> str:
-    return f"{part.position}. {part.title or part.scenario_slug}"
+    return f"{part.position}. {part.display_title}"
 
 
 # -- exams list ------------------------------------------------------------------------------------
@@ -290,7 +298,7 @@ def manual_criteria(exam: Exam) -> list[ManualCriterionSummary]:
             if item.get("machine_scored", True):
                 continue
             summary = found.setdefault(item["id"], ManualCriterionSummary(
-                item["id"], localized(item.get("description")), str(item.get("points"))))
+                item["id"], report_criterion_title(report.report, item), str(item.get("points"))))
             summary.total += 1
             summary.scored += (attempt_id, item["id"]) in scored
     return sorted(found.values(), key=lambda s: s.id)
@@ -349,7 +357,24 @@ def publish_blockers(exam: Exam, lines) -> list[str]:
     """Why results cannot be published yet: every started sitting must be submitted, every task
     graded, every manual criterion scored and every 未评定 criterion judged or settled."""
     sittings = dict(Sitting.objects.filter(registration__exam=exam).values_list("registration_id", "status"))
-    parts = {p.pk: part_label(p) for p in exam.parts.all()}
+    all_parts = list(exam.parts.all())
+    parts = {p.pk: part_label(p) for p in all_parts}
+    slugs = {p.pk: p.scenario_slug for p in all_parts}
+
+    named: dict[tuple[int, str], str] = {}
+
+    def name(task, cid: str) -> str:
+        key = (task.part_id, cid)
+        if key not in named:
+            named[key] = criterion_title(slugs.get(task.part_id, ""), cid)
+        return named[key]
+
+    def titles(task) -> str:
+        return "、".join(name(task, cid) for cid in task.manual_pending)
+
+    def unjudged(task) -> str:
+        return "、".join(name(task, cid) for cid in task.not_evaluated)
+
     problems = []
     for line in lines:
         registration = line.registration
@@ -366,10 +391,10 @@ def publish_blockers(exam: Exam, lines) -> list[str]:
                 continue
             if task.manual_pending:
                 problems.append(_("%(who)s：%(part)s 的人工评分项 %(ids)s 待评分")
-                                % {"who": who, "part": parts.get(task.part_id, ""), "ids": "、".join(task.manual_pending)})
+                                % {"who": who, "part": parts.get(task.part_id, ""), "ids": titles(task)})
             if task.not_evaluated:
                 problems.append(_("%(who)s：%(part)s 的评分项 %(ids)s 未评定（评分检查未能完成），请重新评分或核定")
-                                % {"who": who, "part": parts.get(task.part_id, ""), "ids": "、".join(task.not_evaluated)})
+                                % {"who": who, "part": parts.get(task.part_id, ""), "ids": unjudged(task)})
     return problems
 
 

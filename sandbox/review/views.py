@@ -224,7 +224,10 @@ def _attempt_page(request, exam: Exam, attempt, *, bound: dict | None = None, st
         "exam": exam, "attempt": attempt, "registration": attempt.sitting_task.sitting.registration,
         "status_log": selectors.status_log(attempt),
         "part_label": selectors.part_label(attempt.sitting_task.part), "task_score": score,
-        "manual_history": sorted(history.items()), "replay_url": replay_url(attempt.pk),
+        "scenario_title": attempt.sitting_task.part.scenario_title,
+        "manual_history": [(selectors.criterion_title(attempt.instance.slug, cid), scores)
+                           for cid, scores in sorted(history.items())],
+        "replay_url": replay_url(attempt.pk),
         "storefront_url": _storefront_url(attempt.instance.sandbox),
         "settle_forms": _settle_forms(report_context["shown"], bound or {}),
         **report_context, **_regrade_context(request, exam, attempt)}, status=status)
@@ -355,7 +358,9 @@ def _manual_page(request, exam: Exam, criterion_id: str, *, bound: dict | None =
     first = sheets[0]
     return render(request, "review/manual_criterion.html", {
         "exam": exam, "criterion_id": criterion_id, "sheets": sheets,
-        "description": selectors.localized(first.item.get("description")), "points": first.item.get("points"),
+        "description": selectors.criterion_title(first.attempt.instance.slug, criterion_id,
+                                                  fallback=first.item.get("description")),
+        "points": first.item.get("points"),
         "guidance": first.guidance, "descriptors": first.descriptors,
         "scored": sum(1 for s in sheets if s.latest is not None)}, status=status)
 

@@ -20,6 +20,7 @@ from django.db.models import Count
 
 from sandbox.exams.models import Exam, SittingTask
 from sandbox.exams.scores import exam_results, latest_reports, manual_latest
+from sandbox.practice.selectors import criterion_title
 from sandbox.runtime.models import AttemptReport
 
 from . import analysis
@@ -137,7 +138,7 @@ def exam_statistics(exam: Exam) -> ExamStats:
 
     tasks = []
     for index, part in enumerate(parts):
-        title = part.title or part.scenario_slug
+        title = part.display_title
         task_scores = [line.tasks[index] for line in complete]
         task_max = max((float(t.max) for t in task_scores), default=None)
         item = _item(key=part.scenario_slug, title=title, kind="task",
@@ -153,9 +154,14 @@ def exam_statistics(exam: Exam) -> ExamStats:
                 earned = _criterion_points(criterion, score.attempt_id, manual)
                 if earned is None:
                     continue
-                entry = per_criterion.setdefault(criterion["id"], {
-                    "title": criterion.get("description") or criterion["id"], "kind": criterion.get("kind", ""),
-                    "max": float(Decimal(str(criterion.get("points", "0")))), "scores": [], "ranks": []})
+                entry = per_criterion.get(criterion["id"])
+                if entry is None:
+                    entry = per_criterion[criterion["id"]] = {
+                        # the scenario's name for the criterion, shared by every variant (never one
+                        # candidate's rendered description, never the id)
+                        "title": criterion_title(part.scenario_slug, criterion["id"]),
+                        "kind": criterion.get("kind", ""),
+                        "max": float(Decimal(str(criterion.get("points", "0")))), "scores": [], "ranks": []}
                 entry["scores"].append(earned)
                 entry["ranks"].append(float(score.earned))
         criteria = [_item(key=cid, title=e["title"], kind=e["kind"], scores=e["scores"], max_points=e["max"],

@@ -12,7 +12,6 @@ from django.utils import timezone
 from sandbox.exams.models import Registration, ScoreReview, Sitting, SittingTask
 from sandbox.exams.scores import ResultLine, exam_results
 from sandbox.exams.selectors import sandbox_exam_task
-from sandbox.practice.selectors import catalog_entry
 from sandbox.runtime.models import Attempt
 
 
@@ -46,11 +45,8 @@ def sitting_tasks(sitting: Sitting) -> list[SittingTask]:
 
 
 def part_title(part) -> str:
-    """The paper's own title for a part, else the scenario's title, else its slug."""
-    if part.title:
-        return part.title
-    entry = catalog_entry(part.scenario_slug)
-    return entry.title if entry is not None else part.scenario_slug
+    """The paper's own title for a part, else the scenario's title in the page's language."""
+    return part.display_title
 
 
 def task_submitted(task: SittingTask) -> bool:

@@ -192,7 +192,8 @@ def order_refunded_total(order: Order) -> Decimal:
     """What the shop has already refunded on ``order`` (successful refunds only)."""
     total = Refund.objects.filter(order_id=order.pk, sandbox_id=order.sandbox_id,
                                   status__in=REFUND_PAID_STATUSES).aggregate(s=Sum("amount"))["s"]
-    return total or Decimal("0.00")
+    # SQLite sums decimals as floats (31.8000000000000): back to the column's two places
+    return (total or Decimal("0")).quantize(Decimal("0.01"))
 
 
 def order_refundable(order: Order) -> Decimal:

@@ -179,7 +179,7 @@ def test_a_whole_sitting_from_import_to_export(browser, sitting_server, sitting_
             page.goto(f"/review/{exam.pk}/attempts/{yi_attempt.pk}/")
             page.get_by_role("link", name="查看作答回放").click()
             expect(page.locator("#player")).to_have_attribute("data-state", "ready", timeout=20_000)
-            memo_event = page.locator("#journal .journal-row", has=page.locator(".action", has_text="order.memo")).first
+            memo_event = page.locator("#journal .journal-row", has=page.locator(".action", has_text="修改旗帜/备注")).first
             memo_event.get_by_role("button").click()
             expect(memo_event).to_have_attribute("aria-current", "true")
 

@@ -94,6 +94,9 @@ def test_candidate_is_recorded_and_examiner_replays_without_running_the_payload(
     expect(page.get_by_role("heading", name=re.compile("张三丰"))).to_be_visible()
     player = page.locator("#player")
     expect(player).to_have_attribute("data-state", "ready", timeout=20_000)
+    # the player's controls speak the page's language: no English "skip inactive" in the Chinese UI
+    expect(page.locator("#player .rr-controller .switch .label")).to_have_text("跳过无操作的时段")
+    expect(page.locator("#player .rr-controller")).not_to_contain_text("skip inactive")
     frame = page.locator("#player iframe")
     expect(frame).to_have_count(1)
     sandbox_attr = frame.get_attribute("sandbox")
@@ -103,7 +106,7 @@ def test_candidate_is_recorded_and_examiner_replays_without_running_the_payload(
     expect(replayed.locator("body")).not_to_be_empty()
 
     # the journal: click the product update; the player's clock moves there and the row is marked
-    row = page.locator("#journal .journal-row", has=page.locator(".action", has_text="product.update")).first
+    row = page.locator("#journal .journal-row", has=page.locator(".action", has_text="编辑宝贝")).first
     row.get_by_role("button").click()
     expect(row).to_have_attribute("aria-current", "true")
     jumped = int(player.get_attribute("data-jumped-to"))

@@ -359,12 +359,18 @@ def test_replay_page_shows_candidate_journal_and_state_changes(client, make_user
     assert 'id="player"' in html and "data-events-url" in html and "rrweb-player.min.js" in html
     # the journal: the shop's events and the exam's own, each a button that jumps the player
     assert SittingEvent.objects.filter(sitting=sitting, action="started").exists()
-    for action in ("started", "product.status", "category.create"):
-        assert f'<span class="action">{action}' in html, action
+    # …by their labels, never their codes (the code stays in data-action for tests and tools)
+    for code, label in (("started", "开始考试"), ("product.status", "宝贝上架/下架"), ("category.create", "新建分类")):
+        assert f'<span class="action" data-action="{code}">{label}</span>' in html, code
     assert html.count('class="jump"') >= 3
+    # the product's status change reads 出售中 → 仓库中, not on_sale → in_warehouse
+    journal_html = html[html.index('id="journal"'):html.index("changes-heading")]
+    assert "出售中" in journal_html and "仓库中" in journal_html
+    assert "on_sale" not in journal_html and "in_warehouse" not in journal_html
     # the state diff: the product's status before → after, and the added category, escaped
     section = html[html.index("changes-heading"):]
-    assert "on_sale" in section and "in_warehouse" in section and "新增" in section and "&lt;img src=x onerror=alert(1)&gt;" in section
+    assert "出售中" in section and "仓库中" in section and "新增" in section and "&lt;img src=x onerror=alert(1)&gt;" in section
+    assert "on_sale" not in section and "in_warehouse" not in section
     assert "<img src=x onerror" not in html
 
 
@@ -372,7 +378,7 @@ def test_replay_without_recording_says_so_and_still_shows_the_journal(client, ma
     client.force_login(make_user("kp", "examiner"))
     html = client.get(reverse("recording:replay", kwargs={"attempt_id": attempt.pk})).content.decode()
     assert "没有录像" in html and "rrweb-player.min.js" not in html
-    assert "started" in html  # the sitting's journal
+    assert 'data-action="started">开始考试<' in html  # the sitting's journal
 
 
 # -- {% recorder %} --------------------------------------------------------------------------------

@@ -424,7 +424,9 @@ def test_publishing_is_refused_while_sittings_are_incomplete(ex, exam, enrol):
     page = html(response)
     assert response.status_code == 409
     assert f"{working.ticket_number} 作答者：仍在作答中" in page
-    assert f"{pending.ticket_number} 待人工：1. 订单发货 的人工评分项 {MANUAL} 待评分" in page
+    # the criterion by its name, not its id (issue 13: words, not codes)
+    assert f"{pending.ticket_number} 待人工：1. 订单发货 的人工评分项 备注用语规范 待评分" in page
+    assert MANUAL not in page.split("<main", 1)[1]
     assert f"{ungraded.ticket_number} 未评分：1. 订单发货 尚未评分" in page
     assert "缺考" not in page
     exam.refresh_from_db()
@@ -474,7 +476,9 @@ def test_a_criterion_the_grader_could_not_judge_blocks_publishing_until_an_exami
     assert "有评分项未评定" in detail and "核定未评定的评分项" in detail and "未评定" in detail
     response = ex.post(url("publish", exam_id=exam.pk))
     assert response.status_code == 409
-    assert f"{registration.ticket_number} 王五：1. 订单发货 的评分项 ship_orders 未评定" in html(response)
+    # by the criterion's generic name (its description without the variant's values), not its id
+    assert f"{registration.ticket_number} 王五：1. 订单发货 的评分项 用…发货订单 … 未评定" in html(response)
+    assert "ship_orders" not in html(response).split("<main", 1)[1]
     settle = url("criterion_settle", exam_id=exam.pk, attempt_id=attempt.pk, criterion_id="ship_orders")
     points = Decimal(next(c["points"] for c in report.report["criteria"] if c["id"] == "ship_orders"))
     events = SittingEvent.objects.count()

@@ -22,7 +22,7 @@ from shop_sim.console.forms.orders import (
     ORDER_TAB_CHOICES, AddressForm, CloseForm, MemoForm, OrderFilterForm, RefundAgreeReturnForm,
     RefundFilterForm, RefundRefuseForm, ShipForm,
 )
-from shop_sim.models import Order, Refund
+from shop_sim.models import Order, Refund, ShopAction
 from shop_sim.selectors.orders import (
     order_search, order_tab_counts, order_timeline, refund_search, refund_status_counts,
 )
@@ -33,29 +33,12 @@ from shop_sim.tenancy import console_view
 
 PAGE_SIZE = 20
 
-# How the journal's actions read on the timeline.
-ACTION_LABELS = {
-    "order.create": _lazy("买家下单"),
-    "order.pay": _lazy("买家付款"),
-    "order.ship": _lazy("卖家发货"),
-    "order.waybill_update": _lazy("修改运单号"),
-    "order.address_update": _lazy("修改收货地址"),
-    "order.memo": _lazy("修改旗帜/备注"),
-    "order.close": _lazy("关闭订单"),
-    "order.confirm_receipt": _lazy("买家确认收货"),
-    "refund.request": _lazy("买家申请退款"),
-    "refund.agree": _lazy("卖家同意退款"),
-    "refund.agree_return": _lazy("卖家同意退货"),
-    "refund.return_ship": _lazy("买家已退货"),
-    "refund.confirm_receipt": _lazy("卖家确认收货并退款"),
-    "refund.refuse": _lazy("卖家拒绝退款"),
-}
 ACTOR_KINDS = {"merchant": _lazy("卖家"), "buyer": _lazy("买家"), "system": _lazy("系统")}
 
 
 def _row(*, at, action: str, actor: str = "", after: dict | None = None, object_type: str = "", object_id=None) -> dict:
     kind, _sep, ident = actor.partition(":")
-    return {"at": at, "action": action, "label": ACTION_LABELS.get(action, action),
+    return {"at": at, "action": action, "label": ShopAction.label_of(action),
             "actor_kind": ACTOR_KINDS.get(kind, kind), "actor": ident, "after": after or {},
             "object_type": object_type, "object_id": object_id}
 

@@ -31,12 +31,15 @@
     return offset;
   }
 
-  /* The vendored player's icon buttons, skip switch and replay frame carry no text: name them. */
+  /* The vendored player's icon buttons, skip switch and replay frame carry no text (or English): name them. */
   function nameControls() {
     var frame = box.querySelector("iframe");
     if (frame) frame.title = box.dataset.msgFrame;
     var skip = box.querySelector(".rr-controller input[type=checkbox]");
     if (skip) skip.setAttribute("aria-label", box.dataset.msgSkip);
+    /* the switch's visible text is the player's English "skip inactive": say it in the page's language */
+    var skipText = box.querySelector(".rr-controller .switch .label");
+    if (skipText) skipText.textContent = box.dataset.msgSkip;
     var buttons = box.querySelectorAll(".rr-controller__btns > button");
     buttons.forEach(function (button, index) {
       if (button.textContent.trim() || button.hasAttribute("aria-label")) return;
