@@ -3,7 +3,7 @@
 Evidence screenshots (MEDIA_ROOT/evidence/<attempt>/<version>/…) show a candidate's shop and
 score; their paths are guessable, so they are served only through ``practice_evidence``, which
 checks who is asking; candidates' admission photos likewise only through the exams views. The path is normalised first, so ``./evidence`` or ``x/../evidence`` is
-refused too.
+refused too. Files of a shop's 文件中心 are not public either (``console:shopfile_download``).
 """
 
 import posixpath
@@ -12,6 +12,8 @@ from django.conf import settings
 from django.http import Http404
 from django.views.static import serve
 
+from shop_sim.models import ShopFile
+
 PRIVATE_PREFIXES = ("evidence", "exam-photos")  # candidates' photos: only through the exams views
 
 
@@ -19,6 +21,11 @@ def public_media(request, path: str):
     normalised = posixpath.normpath(path.replace("\\", "/")).lstrip("/")
     top = normalised.split("/", 1)[0]
     if top in PRIVATE_PREFIXES:
+        raise Http404("not public")
+    # A file of a shop's 文件中心 (a candidate's handed-in answer, a handed-out file) lives beside the
+    # shop's public pictures but is served only by ``console:shopfile_download``, which asks whose
+    # shop it is — an unguessable name is not a permission.
+    if ShopFile.objects.filter(file=normalised).exists():
         raise Http404("not public")
     try:
         return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -192,3 +192,34 @@ def test_a_bad_evidence_file_name_is_a_404_not_a_500(world, route, filename):
     assert client.get(urls[route]).status_code == 200
     response = client.get(urls[route].replace("s.png", filename))
     assert response.status_code == 404, response.status_code
+
+
+def test_a_file_centre_file_is_not_public_media_only_its_owners_download(client, make_user, make_sandbox, settings,
+                                                                          tmp_path):
+    """A handed-in answer sits under MEDIA_ROOT beside the shop's public pictures: its unguessable name
+    is not a permission. /media/ refuses it for everyone; the owner downloads it through the console."""
+    from shop_sim.services.base import Actor
+    from shop_sim.services.files import shopfile_provide, shopfile_upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    owner, other = make_user("files_owner"), make_user("files_other")
+    shop = make_sandbox(owner=owner)
+    answer = shopfile_upload(sandbox=shop, actor=Actor.merchant(owner), name="清洗结果.csv", data=b"id,phone\n1,138\n")
+    handed = shopfile_provide(sandbox=shop, actor=Actor.system(), name="订单导出.csv", data=b"id\n1\n")
+    for who in (None, other, owner):
+        viewer = Client()
+        if who is not None:
+            viewer.force_login(who)
+        for shop_file in (answer, handed):
+            assert viewer.get(f"/media/{shop_file.file.name}").status_code == 404, (who, shop_file.name)
+    mine = Client()
+    mine.force_login(owner)
+    download = mine.get(reverse("console:shopfile_download", kwargs={"shopfile_id": answer.pk}))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"id,phone\n1,138\n"
+    stranger = Client()
+    stranger.force_login(other)
+    assert stranger.get(reverse("console:shopfile_download", kwargs={"shopfile_id": answer.pk})).status_code == 404
+    # a picture beside them stays public media (the storefront shows the shop's pictures to anyone)
+    folder = (tmp_path / answer.file.name).parent
+    (folder / "banner.png").write_bytes(_png())
+    assert Client().get(f"/media/{(folder / 'banner.png').relative_to(tmp_path)}").status_code == 200
