@@ -52,7 +52,7 @@ def test_examiner_sets_up_an_exam_and_a_candidate_logs_in_with_the_ticket(new_pa
     parts = page.locator("table.parts tbody tr")
     expect(parts).to_have_count(2)
     page.get_by_role("button", name="上移 订单处理").click()
-    expect(parts.first).to_contain_text("order-fulfilment")
+    expect(parts.first).to_contain_text("订单处理")
     assert list(exam.parts.order_by("position").values_list("scenario_slug", flat=True)) == [
         "order-fulfilment", "shop-decoration"]
 
