@@ -23,6 +23,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop_sim.models.tenancy import ActionVocabulary
+
 
 class Level(models.TextChoices):
     L5 = "5", _("五级 / 初级工")
@@ -224,7 +226,7 @@ class SittingTask(models.Model):
         return f"{self.sitting} · {self.part}"
 
 
-class SittingAction(models.TextChoices):
+class SittingAction(ActionVocabulary):
     """Every ``SittingEvent.action`` with how a person reads it (the exam half of the journal's
     vocabulary; the shop half is ``shop_sim.models.ShopAction``). The stored codes never change."""
 
@@ -240,13 +242,6 @@ class SittingAction(models.TextChoices):
     CRITERION_SETTLED = "criterion_settled", _("核定评分项")
     REVIEW_FILED = "review_filed", _("申请成绩复核")
     SCORE_REVIEW_RESOLVED = "score_review_resolved", _("处理成绩复核")
-
-    @classmethod
-    def label_of(cls, code: str) -> str:
-        try:
-            return str(cls(code).label)
-        except ValueError:
-            return code
 
 
 # How the keys of an exam event's ``detail`` read.

@@ -65,7 +65,20 @@ class SandboxScoped(models.Model):
         abstract = True
 
 
-class ShopAction(models.TextChoices):
+class ActionVocabulary(models.TextChoices):
+    """A journal's action codes with their labels (no members of its own: ``ShopAction`` here,
+    ``sandbox.exams.models.SittingAction``)."""
+
+    @classmethod
+    def label_of(cls, code: str) -> str:
+        """The label of ``code``; a code without one (an old journal's) reads as itself."""
+        try:
+            return str(cls(code).label)
+        except ValueError:
+            return code
+
+
+class ShopAction(ActionVocabulary):
     """Every ``ShopEvent.action`` the services write, with how a person reads it: the one vocabulary of
     the order timeline, the examiner's journal and the replay. The stored codes never change (graders,
     scenarios and tests read them); a new code gets its label here (a test checks that the services
@@ -135,14 +148,6 @@ class ShopAction(models.TextChoices):
     FILE_UPLOAD = "file.upload", _("上传文件")
     FILE_PROVIDE = "file.provide", _("下发文件")
     FILE_DELETE = "file.delete", _("删除文件")
-
-    @classmethod
-    def label_of(cls, code: str) -> str:
-        """The label of ``code``; a code without one (an old journal's) reads as itself."""
-        try:
-            return str(cls(code).label)
-        except ValueError:
-            return code
 
 
 class ShopEvent(SandboxScoped):
